@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* POST /v1/webhooks/{source}: authenticate and parse in lib, queue for group commit, and
+ * answer only once the ticket's transaction has committed. */
+#include "http.h"
+
+#include "ingest.h"
+#include "log.h"
+
+#include <stdio.h>
+
+static const struct lia_source *request_source(const struct req *r)
+{
+    return lia_config_source(r->snap->cfg, r->param);
+}
+
+static int webhook_precheck(struct req *r, struct lia_err *err)
+{
+    const struct lia_source *src = request_source(r);
+    if (src == NULL) {
+        return lia_err_set(err, LIA_E_UNKNOWN_SOURCE, NULL, "no source named \"%.64s\"",
+                           r->param);
+    }
+    r->log_source = src->name;
+    return 0;
+}
+
+static const char *header_lookup(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+static void item_done(struct ingest_item *item, void *ctx)
+{
+    (void)item;
+    http_resume(ctx);
+}
+
+static json_t *ticket_reply(const struct req *r, const char *status, bool duplicate)
+{
+    const struct lia_ticket *t = &r->item.ticket;
+    return json_pack("{s:s, s:b, s:s, s:s, s:s}", "status", status, "duplicate", duplicate,
+                     "source", r->log_source, "ticket_id", t->external_id, "event_id",
+                     t->event_id);
+}
+
+/* Second call, after the batcher resumed the connection. */
+static enum MHD_Result reply_outcome(struct req *r)
+{
+    switch (r->item.outcome) {
+    case INGEST_CREATED:
+        return http_reply_json(r, MHD_HTTP_ACCEPTED, ticket_reply(r, "stored", false));
+    case INGEST_UPDATED:
+        return http_reply_json(r, MHD_HTTP_ACCEPTED, ticket_reply(r, "updated", false));
+    case INGEST_DUPLICATE:
+        return http_reply_json(r, MHD_HTTP_OK, ticket_reply(r, "duplicate", true));
+    case INGEST_UNAVAILABLE:
+        return http_reply_error(r, LIA_E_UNAVAILABLE,
+                                "the database is unavailable; the ticket was not stored, retry");
+    case INGEST_PENDING:
+    case INGEST_FAILED:
+        break;
+    }
+    return http_reply_error(r, LIA_E_INTERNAL, "the ticket could not be stored (request %llu)",
+                            (unsigned long long)r->id);
+}
+
+static enum MHD_Result webhook_handler(struct req *r)
+{
+    if (r->suspended) {
+        return reply_outcome(r);
+    }
+    const struct lia_source *src = request_source(r);
+    struct lia_request lreq = {
+        .body = r->body.data != NULL ? r->body.data : "",
+        .body_len = r->body.len,
+        .header = header_lookup,
+        .header_ctx = r->conn,
+        .now_ms = http_now_ms(),
+    };
+    struct lia_err err;
+    lia_err_clear(&err);
+    lia_ticket_init(&r->item.ticket);
+    int outcome = lia_ingest_parse(r->snap->cfg, src, &lreq, &r->item.ticket, &err);
+    if (outcome < 0) {
+        log_emit(LOG_INFO, "req=%llu src=%s code=%s msg=\"rejected delivery\"",
+                 (unsigned long long)r->id, src->name, lia_errcode_name(err.code));
+        return http_reply_err(r, &err);
+    }
+    if (outcome == LIA_PARSE_IGNORE) {
+        return http_reply_json(r, MHD_HTTP_OK,
+                               json_pack("{s:s, s:s}", "status", "ignored", "reason",
+                                         "the delivery carries no ticket event"));
+    }
+    r->item.source = src->name;
+    r->item.received_ms = lreq.now_ms;
+    r->item.raw = src->store_raw ? lreq.body : NULL;
+    r->item.raw_len = src->store_raw ? lreq.body_len : 0;
+    r->item.done = item_done;
+    r->item.done_ctx = r;
+
+    /* Suspend before queueing: the batcher may finish before this call returns, and MHD
+     * requires a connection to be suspended before it is resumed. */
+    http_suspend(r);
+    if (batcher_submit(r->app->batcher, &r->item) != BATCHER_QUEUED) {
+        r->item.outcome = INGEST_UNAVAILABLE;
+        http_resume(r);
+    }
+    return MHD_YES;
+}
+
+const struct route api_ingest_routes[] = {
+    {.method = "POST",
+     .path = "/v1/webhooks/",
+     .has_param = true,
+     .json_body = true,
+     .precheck = webhook_precheck,
+     .handler = webhook_handler},
+};
+const unsigned api_ingest_route_count = sizeof(api_ingest_routes) / sizeof(api_ingest_routes[0]);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The running daemon's shared state: the current configuration snapshot (refcounted, swapped
+ * atomically on reload), the batcher, and the flags readiness and shutdown read. */
+#ifndef APP_H
+#define APP_H
+
+#include "batcher.h"
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct snapshot {
+    struct lia_config *cfg;
+    atomic_int refs;
+};
+
+struct app {
+    pthread_mutex_t lock; /* guards current */
+    struct snapshot *current;
+    struct batcher *batcher;
+    atomic_bool schema_current; /* migrations match this binary */
+    atomic_bool draining;       /* shutting down: new requests get 503 */
+};
+
+/* Initialises app with cfg (ownership passes to the first snapshot). */
+void app_init(struct app *app, struct lia_config *cfg);
+/* Drops the current snapshot; requests must be finished. */
+void app_fini(struct app *app);
+
+/* Returns the current snapshot with a reference taken; release with snapshot_release. */
+struct snapshot *app_snapshot(struct app *app);
+void snapshot_release(struct snapshot *snap);
+
+/* Publishes cfg (ownership passes) as the current snapshot; requests holding the old one
+ * keep it until they finish. */
+void app_replace_config(struct app *app, struct lia_config *cfg);
+
+#endif

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/* Group-commit queue and writer threads (see batcher.h). */
+#include "batcher.h"
+
+#include "log.h"
+#include "mem.h"
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RETRY_ATTEMPTS     3
+#define BACKOFF_MIN_MS     100
+#define BACKOFF_MAX_MS     5000
+#define KEYSET_SLOTS       2048 /* power of two, > 2 * max batch */
+
+struct batcher {
+    char *url;
+    struct batcher_limits limits;
+    pthread_mutex_t lock;
+    pthread_cond_t nonempty;
+    struct ingest_item *head;
+    struct ingest_item *tail;
+    unsigned pending;
+    bool stopping;
+    atomic_int connected_writers;
+    atomic_bool down; /* the last connection attempt failed: refuse new work quickly */
+    pthread_t *threads;
+    atomic_uint_fast64_t batches;
+    atomic_uint_fast64_t tickets;
+    atomic_uint_fast64_t failures;
+};
+
+static void complete(struct ingest_item *item, enum ingest_outcome outcome)
+{
+    if (outcome != INGEST_PENDING) {
+        item->outcome = outcome;
+    }
+    item->done(item, item->done_ctx);
+}
+
+static uint64_t hash_key(const char *source, const char *key)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = source; *p != '\0'; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = key; *p != '\0'; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Keys taken into the group being built, so two deliveries of one ticket or event never share
+ * a statement (PostgreSQL cannot apply ON CONFLICT twice to one row in one command). */
+struct keyset {
+    uint64_t slot[KEYSET_SLOTS];
+};
+
+/* Adds h; returns false when it was already there. Zero marks an empty slot. */
+static bool keyset_add(struct keyset *ks, uint64_t h)
+{
+    h |= 1;
+    for (size_t i = h & (KEYSET_SLOTS - 1);; i = (i + 1) & (KEYSET_SLOTS - 1)) {
+        if (ks->slot[i] == h) {
+            return false;
+        }
+        if (ks->slot[i] == 0) {
+            ks->slot[i] = h;
+            return true;
+        }
+    }
+}
+
+static bool keyset_has(const struct keyset *ks, uint64_t h)
+{
+    h |= 1;
+    for (size_t i = h & (KEYSET_SLOTS - 1);; i = (i + 1) & (KEYSET_SLOTS - 1)) {
+        if (ks->slot[i] == h) {
+            return true;
+        }
+        if (ks->slot[i] == 0) {
+            return false;
+        }
+    }
+}
+
+/* Moves up to max items from the queue into group, skipping (leaving queued, in order) any
+ * that collide with one already taken. Called with the lock held. */
+static size_t take_group(struct batcher *b, struct ingest_item **group, size_t max,
+                         struct keyset *ks)
+{
+    memset(ks, 0, sizeof(*ks));
+    size_t n = 0;
+    struct ingest_item **link = &b->head;
+    struct ingest_item *prev = NULL;
+    while (*link != NULL && n < max) {
+        struct ingest_item *item = *link;
+        uint64_t ev = hash_key(item->source, item->ticket.event_id);
+        uint64_t tk = hash_key(item->source, item->ticket.external_id) ^ 0x5bd1e995ULL;
+        if (keyset_has(ks, ev) || keyset_has(ks, tk)) {
+            prev = item;
+            link = &item->next;
+            continue;
+        }
+        keyset_add(ks, ev);
+        keyset_add(ks, tk);
+        *link = item->next;
+        if (b->tail == item) {
+            b->tail = prev;
+        }
+        item->next = NULL;
+        group[n++] = item;
+    }
+    b->pending -= (unsigned)n;
+    return n;
+}
+
+static void deadline_after(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+/* Waits for work; when the queue holds less than a full group, gives it max_wait_ms to fill.
+ * Returns the group size, 0 when stopping with nothing left. */
+static size_t wait_for_group(struct batcher *b, struct ingest_item **group, struct keyset *ks)
+{
+    pthread_mutex_lock(&b->lock);
+    while (b->head == NULL && !b->stopping) {
+        pthread_cond_wait(&b->nonempty, &b->lock);
+    }
+    if (b->head != NULL && b->pending < b->limits.max_tickets && b->limits.max_wait_ms > 0 &&
+        !b->stopping) {
+        struct timespec until;
+        deadline_after(&until, b->limits.max_wait_ms);
+        while (b->pending < b->limits.max_tickets && !b->stopping) {
+            if (pthread_cond_timedwait(&b->nonempty, &b->lock, &until) == ETIMEDOUT) {
+                break;
+            }
+        }
+    }
+    size_t n = take_group(b, group, b->limits.max_tickets, ks);
+    if (b->head != NULL) {
+        pthread_cond_signal(&b->nonempty);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return n;
+}
+
+static void fail_queued(struct batcher *b)
+{
+    pthread_mutex_lock(&b->lock);
+    struct ingest_item *list = b->head;
+    b->head = NULL;
+    b->tail = NULL;
+    b->pending = 0;
+    pthread_mutex_unlock(&b->lock);
+    while (list != NULL) {
+        struct ingest_item *next = list->next;
+        complete(list, INGEST_UNAVAILABLE);
+        list = next;
+    }
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Connects with exponential backoff. While the database is unreachable, every queued ticket
+ * is answered 503 at once rather than held: the helpdesk retries, and nothing unacknowledged
+ * is lost. Returns NULL only when stopping. */
+static PGconn *connect_with_backoff(struct batcher *b)
+{
+    int64_t backoff = BACKOFF_MIN_MS;
+    for (;;) {
+        PGconn *conn = store_connect(b->url);
+        if (conn != NULL) {
+            if (atomic_exchange(&b->down, false)) {
+                log_info("database reachable again");
+            }
+            atomic_fetch_add(&b->connected_writers, 1);
+            return conn;
+        }
+        if (!atomic_exchange(&b->down, true)) {
+            log_warnx("database unreachable; answering 503 until it returns");
+        }
+        fail_queued(b);
+        pthread_mutex_lock(&b->lock);
+        bool stopping = b->stopping;
+        pthread_mutex_unlock(&b->lock);
+        if (stopping) {
+            return NULL;
+        }
+        sleep_ms(backoff);
+        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+    }
+}
+
+static void disconnect(struct batcher *b, PGconn **conn)
+{
+    if (*conn != NULL) {
+        PQfinish(*conn);
+        *conn = NULL;
+        atomic_fetch_sub(&b->connected_writers, 1);
+    }
+}
+
+static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **group, size_t n)
+{
+    enum store_result r = STORE_RETRY;
+    for (int attempt = 0; attempt < RETRY_ATTEMPTS && r == STORE_RETRY; attempt++) {
+        r = store_ingest(*conn, group, n);
+    }
+    enum ingest_outcome failed = INGEST_PENDING;
+    if (r == STORE_DOWN) {
+        disconnect(b, conn);
+        failed = INGEST_UNAVAILABLE;
+    } else if (r != STORE_OK) {
+        failed = r == STORE_RETRY ? INGEST_UNAVAILABLE : INGEST_FAILED;
+    }
+    atomic_fetch_add(&b->batches, 1);
+    if (failed != INGEST_PENDING) {
+        atomic_fetch_add(&b->failures, 1);
+    } else {
+        atomic_fetch_add(&b->tickets, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        complete(group[i], failed);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct batcher *b = arg;
+    struct ingest_item **group = xcalloc(b->limits.max_tickets, sizeof(*group));
+    struct keyset *ks = xmalloc(sizeof(*ks));
+    PGconn *conn = NULL;
+    for (;;) {
+        if (conn == NULL) {
+            conn = connect_with_backoff(b);
+            if (conn == NULL) {
+                break;
+            }
+        }
+        size_t n = wait_for_group(b, group, ks);
+        if (n == 0) {
+            break;
+        }
+        store_group(b, &conn, group, n);
+    }
+    disconnect(b, &conn);
+    free(ks);
+    free(group);
+    return NULL;
+}
+
+struct batcher *batcher_start(const char *url, const struct batcher_limits *limits)
+{
+    struct batcher *b = xcalloc(1, sizeof(*b));
+    b->url = xstrdup(url);
+    b->limits = *limits;
+    if (b->limits.max_tickets > KEYSET_SLOTS / 4) {
+        b->limits.max_tickets = KEYSET_SLOTS / 4;
+    }
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->nonempty, &attr);
+    pthread_condattr_destroy(&attr);
+    b->threads = xcalloc(b->limits.writers, sizeof(*b->threads));
+    for (unsigned i = 0; i < b->limits.writers; i++) {
+        if (pthread_create(&b->threads[i], NULL, writer_main, b) != 0) {
+            fatal("starting batch writer thread");
+        }
+    }
+    return b;
+}
+
+enum batcher_submit_result batcher_submit(struct batcher *b, struct ingest_item *item)
+{
+    if (atomic_load(&b->down)) {
+        return BATCHER_UNAVAILABLE;
+    }
+    enum batcher_submit_result r = BATCHER_QUEUED;
+    item->next = NULL;
+    item->outcome = INGEST_PENDING;
+    pthread_mutex_lock(&b->lock);
+    if (b->stopping) {
+        r = BATCHER_UNAVAILABLE;
+    } else if (b->pending >= b->limits.max_pending) {
+        r = BATCHER_FULL;
+    } else {
+        if (b->tail != NULL) {
+            b->tail->next = item;
+        } else {
+            b->head = item;
+        }
+        b->tail = item;
+        b->pending++;
+        pthread_cond_signal(&b->nonempty);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return r;
+}
+
+bool batcher_is_connected(const struct batcher *b)
+{
+    return atomic_load(&b->connected_writers) > 0;
+}
+
+void batcher_stop(struct batcher *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&b->lock);
+    b->stopping = true;
+    pthread_cond_broadcast(&b->nonempty);
+    pthread_mutex_unlock(&b->lock);
+    for (unsigned i = 0; i < b->limits.writers; i++) {
+        pthread_join(b->threads[i], NULL);
+    }
+    fail_queued(b);
+    pthread_cond_destroy(&b->nonempty);
+    pthread_mutex_destroy(&b->lock);
+    free(b->threads);
+    free(b->url);
+    free(b);
+}
+
+void batcher_stats(const struct batcher *b, struct batcher_stats *out)
+{
+    out->batches = atomic_load(&b->batches);
+    out->tickets = atomic_load(&b->tickets);
+    out->failures = atomic_load(&b->failures);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Group commit: requests queue their ticket here and are suspended; writer threads each own a
+ * database connection, take a group, store it in one transaction and complete every item.
+ * A 2xx can therefore only follow a commit. */
+#ifndef BATCHER_H
+#define BATCHER_H
+
+#include "ingest_item.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct batcher_limits {
+    unsigned max_tickets;  /* per transaction */
+    int64_t max_wait_ms;   /* how long a small group waits to fill */
+    unsigned writers;      /* threads, one connection each */
+    unsigned max_pending;  /* queued items before batcher_submit refuses */
+};
+
+struct batcher;
+
+/* Starts the writer threads. They connect lazily and reconnect with backoff, so this succeeds
+ * even while the database is down. url is copied. Returns a new batcher. */
+struct batcher *batcher_start(const char *url, const struct batcher_limits *limits);
+
+enum batcher_submit_result {
+    BATCHER_QUEUED = 0,
+    BATCHER_FULL,        /* max_pending reached */
+    BATCHER_UNAVAILABLE, /* database down or stopping */
+};
+
+/* Queues item (borrowed until its done callback runs, on a writer thread). Thread-safe.
+ * On anything but BATCHER_QUEUED the callback is not called. */
+enum batcher_submit_result batcher_submit(struct batcher *b, struct ingest_item *item);
+
+/* True while at least one writer holds a working connection. */
+bool batcher_is_connected(const struct batcher *b);
+
+/* Stores everything queued (or fails it as unavailable if the database is down), then joins
+ * the writers and frees b. NULL is a no-op. */
+void batcher_stop(struct batcher *b);
+
+/* Counters for logs and metrics. */
+struct batcher_stats {
+    uint64_t batches;
+    uint64_t tickets;
+    uint64_t failures;
+};
+void batcher_stats(const struct batcher *b, struct batcher_stats *out);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTTP server: libmicrohttpd start/stop, the route table, the per-request lifecycle
+ * (bounded body, early errors, suspend/resume) and the JSON reply helpers every API uses. */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include "app.h"
+#include "buf.h"
+#include "err.h"
+#include "ingest_item.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct route;
+
+/* One request, from its first header callback to MHD's completion callback, which is the only
+ * place it is freed. */
+struct req {
+    struct MHD_Connection *conn;
+    struct app *app;
+    struct snapshot *snap; /* taken at the first call, released at completion */
+    const struct route *route;
+    char param[128]; /* the route's {param} segment, URL-decoded */
+    struct lia_buf body;
+    enum lia_errcode deferred; /* error found while reading the body */
+    char deferred_msg[160];
+    bool suspended;
+    bool replied;
+    unsigned status;
+    uint64_t id;
+    int64_t start_ns;
+    const char *method;
+    char path[128];
+    const char *log_source; /* source name for the access log, or NULL */
+    struct ingest_item item;
+};
+
+/* Handlers run when the body is complete, and again after a resume. Return MHD_YES/MHD_NO. */
+typedef enum MHD_Result route_handler_fn(struct req *r);
+/* Optional check on the first call, before the body is read; returns 0 or -1 with err. */
+typedef int route_precheck_fn(struct req *r, struct lia_err *err);
+
+struct route {
+    const char *method;
+    const char *path;   /* exact path, or a prefix ending in '/' when has_param */
+    bool has_param;
+    bool json_body;     /* POST with a JSON body bounded by http.max_body_bytes */
+    route_precheck_fn *precheck;
+    route_handler_fn *handler;
+};
+
+struct http_server;
+
+/* Starts listening per cfg on MHD's thread pool. Returns a new server, or NULL after logging. */
+struct http_server *http_start(struct app *app, const struct lia_config *cfg);
+/* Port actually bound (useful with port 0). */
+uint16_t http_port(const struct http_server *s);
+/* Stops accepting connections; requests on open connections are answered 503. */
+void http_quiesce(struct http_server *s);
+/* Waits until no request is in flight or timeout_ms passes. Returns true when idle. */
+bool http_wait_idle(struct http_server *s, int64_t timeout_ms);
+/* Stops the server and frees it. NULL is a no-op. */
+void http_stop(struct http_server *s);
+
+/* Queues a JSON reply (steals body). */
+enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body);
+/* Queues {"error":{"code","message"}} with the status of code; 503 carries Retry-After. */
+enum MHD_Result http_reply_error(struct req *r, enum lia_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, with the message already in an err. */
+enum MHD_Result http_reply_err(struct req *r, const struct lia_err *err);
+
+/* Suspends the connection so a worker can finish it; pair with http_resume from any thread. */
+void http_suspend(struct req *r);
+void http_resume(struct req *r);
+
+/* Wall clock in epoch milliseconds. */
+int64_t http_now_ms(void);
+
+/* Routes implemented by the api_*.c files. */
+extern const struct route api_ingest_routes[];
+extern const unsigned api_ingest_route_count;
+extern const struct route api_ops_routes[];
+extern const unsigned api_ops_route_count;
+
+#endif

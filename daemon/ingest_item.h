@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* One accepted ticket on its way to PostgreSQL, and what became of it. Owned by the request
+ * that created it; the batcher and the store only borrow it until `done` is called. */
+#ifndef INGEST_ITEM_H
+#define INGEST_ITEM_H
+
+#include "ticket.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ingest_outcome {
+    INGEST_PENDING = 0,
+    INGEST_CREATED,     /* a new ticket row */
+    INGEST_UPDATED,     /* an update applied to a known ticket */
+    INGEST_DUPLICATE,   /* a redelivery, stored once already */
+    INGEST_UNAVAILABLE, /* the database cannot take it now; the sender should retry */
+    INGEST_FAILED,      /* the database refused it for another reason */
+};
+
+struct ingest_item {
+    const char *source;      /* borrowed from the config snapshot */
+    struct lia_ticket ticket;
+    int64_t received_ms;
+    const char *raw;         /* payload to keep, or NULL; borrowed */
+    size_t raw_len;
+    enum ingest_outcome outcome;
+    /* Called once by a batcher thread when outcome is final. */
+    void (*done)(struct ingest_item *item, void *ctx);
+    void *done_ctx;
+    struct ingest_item *next; /* queue link, owned by the batcher while queued */
+};
+
+#endif

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* liaisond's entry point: command line, start-up order, signals, reload and shutdown order.
+ * Every concern lives in its own module; this file only sequences them. */
+#include "app.h"
+#include "batcher.h"
+#include "confload.h"
+#include "http.h"
+#include "log.h"
+#include "mem.h"
+#include "migrate.h"
+#include "store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DRAIN_TIMEOUT_MS 30000
+
+static const char usage_text[] =
+    "Usage: liaisond [COMMAND] [OPTIONS]\n"
+    "\n"
+    "liaison receives support tickets from helpdesk webhooks (Zendesk, generic JSON), stores\n"
+    "them durably in PostgreSQL and aggregates them for the incident's customer liaison.\n"
+    "\n"
+    "Commands:\n"
+    "  serve                 run the daemon in the foreground (the default)\n"
+    "  migrate               apply pending database migrations and exit\n"
+    "  check-config FILE     validate a configuration file; prints \"configuration OK\"\n"
+    "  print-config FILE     print the effective configuration, secrets masked\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE     configuration file (YAML); see deploy/liaison.example.yaml\n"
+    "      --migrate         with serve: apply pending migrations before serving\n"
+    "      --ready-file FILE with serve: write the listening port to FILE once serving\n"
+    "  -h, --help            show this help\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "Environment:\n"
+    "  LIAISON_DATABASE_URL        PostgreSQL URL; overrides database_url in the file\n"
+    "  LIAISON_SECRET_<SOURCE>     secret of a source (name upper-cased, - and . as _)\n"
+    "\n"
+    "Endpoints:\n"
+    "  POST /v1/webhooks/{source}  a helpdesk delivers one ticket event; 202 once stored,\n"
+    "                              200 {\"duplicate\":true} for a redelivery\n"
+    "  GET  /healthz               200 while the process runs\n"
+    "  GET  /readyz                200 when the database is reachable and migrated\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop gracefully (in-flight tickets are committed first);\n"
+    "SIGHUP reloads sources, secrets and limits from the configuration file.\n";
+
+struct options {
+    const char *command;
+    const char *config;
+    const char *ready_file;
+    bool migrate;
+};
+
+static void usage(FILE *out)
+{
+    fputs(usage_text, out);
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+    enum { OPT_MIGRATE = 256, OPT_READY_FILE };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"migrate", no_argument, NULL, OPT_MIGRATE},
+        {"ready-file", required_argument, NULL, OPT_READY_FILE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            opt->config = optarg;
+            break;
+        case OPT_MIGRATE:
+            opt->migrate = true;
+            break;
+        case OPT_READY_FILE:
+            opt->ready_file = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("liaisond %s\n", LIAISON_VERSION);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    opt->command = optind < argc ? argv[optind++] : "serve";
+    if (optind < argc && opt->config == NULL &&
+        (strcmp(opt->command, "check-config") == 0 || strcmp(opt->command, "print-config") == 0)) {
+        opt->config = argv[optind++];
+    }
+    if (optind < argc) {
+        fprintf(stderr, "liaisond: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    if (opt->config == NULL) {
+        fprintf(stderr, "liaisond: %s needs a configuration file (--config FILE)\n",
+                opt->command);
+        return -1;
+    }
+    return 0;
+}
+
+static struct lia_config *load_or_exit(const char *path)
+{
+    struct lia_errlist errs = {0};
+    struct lia_config *cfg = confload_load(path, &errs);
+    if (cfg == NULL) {
+        confload_print_errors(stderr, path, &errs);
+        lia_errlist_fini(&errs);
+        exit(1);
+    }
+    lia_errlist_fini(&errs);
+    return cfg;
+}
+
+static const char *database_url_or_exit(const struct lia_config *cfg)
+{
+    if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
+        fatalx("no database configured: set database_url in the configuration file or "
+               "LIAISON_DATABASE_URL");
+    }
+    return cfg->database_url;
+}
+
+static int cmd_migrate(const char *config)
+{
+    struct lia_config *cfg = load_or_exit(config);
+    PGconn *conn = store_connect(database_url_or_exit(cfg));
+    int rc = 1;
+    if (conn != NULL && migrate_apply(conn, true) >= 0) {
+        rc = 0;
+    }
+    PQfinish(conn);
+    lia_config_free(cfg);
+    return rc;
+}
+
+/* Compares the database schema with this binary. Returns 1 current, 0 database unreachable
+ * (try later), and exits when the schema cannot be used. */
+static int check_schema(const char *url, bool migrate)
+{
+    PGconn *conn = store_connect(url);
+    if (conn == NULL) {
+        return 0;
+    }
+    int current = migrate ? migrate_apply(conn, false) : migrate_current(conn);
+    if (current >= 0 && migrate) {
+        current = migrate_current(conn);
+    }
+    PQfinish(conn);
+    if (current < 0) {
+        fatalx("cannot use the database schema (see the messages above)");
+    }
+    if (current > migrate_latest()) {
+        fatalx("the database schema is version %d, newer than this liaisond (%d)", current,
+               migrate_latest());
+    }
+    if (current < migrate_latest()) {
+        fatalx("the database schema is version %d and this liaisond needs %d: run "
+               "\"liaisond migrate --config FILE\" or start with --migrate",
+               current, migrate_latest());
+    }
+    return 1;
+}
+
+static void write_ready_file(const char *path, uint16_t port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+        fatal("writing ready file %s", path);
+    }
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Warns about keys a reload cannot change; the rest of the new config is applied. */
+static void warn_restart_keys(const struct lia_config *old, const struct lia_config *cfg)
+{
+    if (strcmp(old->listen_host, cfg->listen_host) != 0 || old->listen_port != cfg->listen_port) {
+        log_warnx("listen changed; restart required");
+    }
+    if (!same_text(old->database_url, cfg->database_url)) {
+        log_warnx("database_url changed; restart required");
+    }
+    if (old->http_threads != cfg->http_threads || old->max_connections != cfg->max_connections ||
+        old->per_ip_connections != cfg->per_ip_connections ||
+        old->connection_timeout_ms != cfg->connection_timeout_ms ||
+        old->max_header_bytes != cfg->max_header_bytes) {
+        log_warnx("http settings changed; restart required");
+    }
+    if (old->batch_writers != cfg->batch_writers ||
+        old->batch_max_tickets != cfg->batch_max_tickets ||
+        old->batch_max_wait_ms != cfg->batch_max_wait_ms ||
+        old->batch_max_pending != cfg->batch_max_pending) {
+        log_warnx("batch settings changed; restart required");
+    }
+}
+
+static void reload(struct app *app, const char *path)
+{
+    struct lia_errlist errs = {0};
+    struct lia_config *cfg = confload_load(path, &errs);
+    if (cfg == NULL) {
+        for (size_t i = 0; i < errs.n; i++) {
+            log_warnx("reload: %s:%d: %s", path, errs.items[i].line, errs.items[i].msg);
+        }
+        log_warnx("configuration reload failed; keeping the running configuration");
+        lia_errlist_fini(&errs);
+        return;
+    }
+    lia_errlist_fini(&errs);
+    struct snapshot *old = app_snapshot(app);
+    warn_restart_keys(old->cfg, cfg);
+    snapshot_release(old);
+    log_set_level(log_level_from_name(cfg->log_level));
+    app_replace_config(app, cfg);
+    log_info("configuration reloaded from %s", path);
+}
+
+static int cmd_serve(const struct options *opt)
+{
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+
+    struct lia_config *cfg = load_or_exit(opt->config);
+    log_set_level(log_level_from_name(cfg->log_level));
+    char *url = xstrdup(database_url_or_exit(cfg));
+
+    struct app app;
+    app_init(&app, cfg);
+    if (check_schema(url, opt->migrate) == 1) {
+        atomic_store(&app.schema_current, true);
+    } else {
+        log_warnx("database unreachable at start; serving 503 until it is reachable");
+    }
+    struct batcher_limits limits = {
+        .max_tickets = cfg->batch_max_tickets,
+        .max_wait_ms = cfg->batch_max_wait_ms,
+        .writers = cfg->batch_writers,
+        .max_pending = cfg->batch_max_pending,
+    };
+    app.batcher = batcher_start(url, &limits);
+    struct http_server *http = http_start(&app, cfg);
+    if (http == NULL) {
+        fatalx("cannot start the HTTP server");
+    }
+    log_info("listening on %s:%u with %zu sources", cfg->listen_host, http_port(http),
+             cfg->nsources);
+    if (opt->ready_file != NULL) {
+        write_ready_file(opt->ready_file, http_port(http));
+    }
+
+    for (;;) {
+        struct timespec tick = {1, 0};
+        int sig = sigtimedwait(&signals, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_info("signal %d: stopping", sig);
+            break;
+        }
+        if (sig == SIGHUP) {
+            reload(&app, opt->config);
+        } else if (sig < 0 && errno == EAGAIN && !atomic_load(&app.schema_current) &&
+                   check_schema(url, opt->migrate) == 1) {
+            atomic_store(&app.schema_current, true);
+            log_info("database schema is current");
+        }
+    }
+
+    /* Order matters: stop taking work, let queued tickets commit and their requests get
+     * their answer, then tear down. */
+    http_quiesce(http);
+    if (!http_wait_idle(http, DRAIN_TIMEOUT_MS)) {
+        log_warnx("requests still in flight after %d ms", DRAIN_TIMEOUT_MS);
+    }
+    batcher_stop(app.batcher);
+    http_wait_idle(http, DRAIN_TIMEOUT_MS);
+    http_stop(http);
+    app_fini(&app);
+    free(url);
+    log_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    lia_mem_install_json_allocator();
+    struct options opt = {0};
+    if (parse_options(argc, argv, &opt) != 0) {
+        return 2;
+    }
+    if (strcmp(opt.command, "serve") == 0) {
+        return cmd_serve(&opt);
+    }
+    if (strcmp(opt.command, "migrate") == 0) {
+        return cmd_migrate(opt.config);
+    }
+    if (strcmp(opt.command, "check-config") == 0) {
+        return confload_check(opt.config);
+    }
+    if (strcmp(opt.command, "print-config") == 0) {
+        return confload_print(opt.config);
+    }
+    fprintf(stderr, "liaisond: unknown command \"%s\" (try --help)\n", opt.command);
+    return 2;
+}

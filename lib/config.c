@@ -1,0 +1,1056 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration model: the key table (defaults, bounds, reloadable, docs), the setters that
+ * turn a key's text into a value, cross-field validation, printing and region lookup. It knows
+ * nothing of YAML; config_yaml.c walks the document and calls the setters. */
+#include "config.h"
+
+#include "adapter.h"
+#include "country.h"
+#include "jsonutil.h"
+#include "mem.h"
+#include "parse.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CFG(field) offsetof(struct lia_config, field)
+#define SRC(field) offsetof(struct lia_source, field)
+#define NITEMS(a)  (sizeof(a) / sizeof((a)[0]))
+
+#define KIB          UINT64_C(1024)
+#define MIB          (KIB * 1024)
+#define SECOND       UINT64_C(1000)
+#define HOUR         (3600 * SECOND)
+#define DAY          (24 * HOUR)
+#define URL_MAX      4096
+#define PATH_MAX_LEN 4096
+
+#define SOURCE_NAME_MAX   64
+#define REGION_NAME_MAX   32
+#define SECRET_ENV_PREFIX "LIAISON_SECRET_"
+#define MASK              "\"********\""
+
+/* Sections are the keys' first dotted segments, so rows of one section stay together: print
+ * relies on it. Rows leave reloadable false unless a reload can apply the new value. */
+static const struct lia_config_key keys[] = {
+    {.name = "listen",
+     .type = "address",
+     .def = "127.0.0.1:8080",
+     .kind = LIA_CONFIG_ADDRESS,
+     .min = 0,
+     .max = 65535,
+     .offset = CFG(listen_host),
+     .doc = "address:port to listen on; IPv6 as \"[::1]:8080\"; port 0 picks a free port"},
+    {.name = "database_url",
+     .type = "string",
+     .def = "",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = URL_MAX,
+     .secret = true,
+     .offset = CFG(database_url),
+     .doc = "libpq URL or key=value string; LIAISON_DATABASE_URL overrides it"},
+    {.name = "http.threads",
+     .type = "uint",
+     .def = "2",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 64,
+     .offset = CFG(http_threads),
+     .doc = "HTTP worker threads"},
+    {.name = "http.max_connections",
+     .type = "uint",
+     .def = "1024",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 100000,
+     .offset = CFG(max_connections),
+     .doc = "open connections at most; more wait in the listen queue"},
+    {.name = "http.per_ip_connections",
+     .type = "uint",
+     .def = "0",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000,
+     .offset = CFG(per_ip_connections),
+     .doc = "open connections per client address; 0 = unlimited"},
+    {.name = "http.connection_timeout",
+     .type = "duration",
+     .def = "30s",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = HOUR,
+     .offset = CFG(connection_timeout_ms),
+     .doc = "idle connections are closed after this"},
+    {.name = "http.max_body_bytes",
+     .type = "size",
+     .def = "1MiB",
+     .kind = LIA_CONFIG_SIZE,
+     .min = KIB,
+     .max = 64 * MIB,
+     .offset = CFG(max_body_bytes),
+     .doc = "largest request body; a larger one gets 413"},
+    {.name = "http.max_header_bytes",
+     .type = "size",
+     .def = "32KiB",
+     .kind = LIA_CONFIG_SIZE,
+     .min = 4 * KIB,
+     .max = MIB,
+     .offset = CFG(max_header_bytes),
+     .doc = "memory for one request's line and headers"},
+    {.name = "http.max_json_depth",
+     .type = "uint",
+     .def = "32",
+     .kind = LIA_CONFIG_UINT,
+     .min = 2,
+     .max = 1000,
+     .offset = CFG(max_json_depth),
+     .doc = "deepest JSON nesting accepted; deeper gets 400 too_deep"},
+    {.name = "batch.max_tickets",
+     .type = "uint",
+     .def = "256",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 10000,
+     .reloadable = true,
+     .offset = CFG(batch_max_tickets),
+     .doc = "tickets per group commit"},
+    {.name = "batch.max_wait",
+     .type = "duration",
+     .def = "1ms",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = SECOND,
+     .reloadable = true,
+     .offset = CFG(batch_max_wait_ms),
+     .doc = "how long a batch waits to fill"},
+    {.name = "batch.writers",
+     .type = "uint",
+     .def = "2",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 16,
+     .offset = CFG(batch_writers),
+     .doc = "database connections committing batches"},
+    {.name = "batch.max_pending",
+     .type = "uint",
+     .def = "10000",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 1000000,
+     .reloadable = true,
+     .offset = CFG(batch_max_pending),
+     .doc = "queued tickets before answering 503"},
+    {.name = "batch.retry_after",
+     .type = "duration",
+     .def = "5s",
+     .kind = LIA_CONFIG_SECONDS,
+     .min = SECOND,
+     .max = HOUR,
+     .reloadable = true,
+     .offset = CFG(retry_after_s),
+     .doc = "Retry-After sent with 503, in whole seconds"},
+    {.name = "log.level",
+     .type = "enum",
+     .def = "info",
+     .kind = LIA_CONFIG_ENUM,
+     .choices = "error|warn|info|debug",
+     .reloadable = true,
+     .offset = CFG(log_level),
+     .doc = "error, warn, info or debug"},
+};
+
+/* The secret, secret_env and secret_file rows are the "secret kinds": at most one per source. */
+static const struct lia_config_key source_keys[] = {
+    {.name = "type",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 32,
+     .reloadable = true,
+     .offset = SRC(type),
+     .doc = "adapter: generic or zendesk (required)"},
+    {.name = "secret",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 4096,
+     .reloadable = true,
+     .secret = true,
+     .offset = SRC(secret),
+     .doc = "signing secret, inline"},
+    {.name = "secret_env",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 255,
+     .reloadable = true,
+     .offset = SRC(secret_env),
+     .doc = "environment variable holding the signing secret"},
+    {.name = "secret_file",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = PATH_MAX_LEN,
+     .reloadable = true,
+     .offset = SRC(secret_file),
+     .doc = "file holding the signing secret (mode 0600 or stricter)"},
+    {.name = "replay_window",
+     .type = "duration",
+     .def = "5m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = DAY,
+     .reloadable = true,
+     .offset = SRC(replay_window_ms),
+     .doc = "accepted age of a signature timestamp; 0 disables the check"},
+    {.name = "store_raw",
+     .type = "bool",
+     .def = "false",
+     .kind = LIA_CONFIG_BOOL,
+     .reloadable = true,
+     .offset = SRC(store_raw),
+     .doc = "keep the raw payload with the ticket"},
+};
+
+void lia_errlist_fini(struct lia_errlist *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+    l->cap = 0;
+}
+
+void lia_errlist_add(struct lia_errlist *l, const struct lia_err *err)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap == 0 ? 8 : l->cap * 2;
+        l->items = xrealloc(l->items, l->cap * sizeof(l->items[0]));
+    }
+    l->items[l->n++] = *err;
+}
+
+const struct lia_config_key *lia_config_keys(size_t *n)
+{
+    *n = NITEMS(keys);
+    return keys;
+}
+
+const struct lia_config_key *lia_config_source_keys(size_t *n)
+{
+    *n = NITEMS(source_keys);
+    return source_keys;
+}
+
+static const struct lia_config_key *find_row(const struct lia_config_key *rows, size_t n,
+                                             const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].name, name) == 0) {
+            return &rows[i];
+        }
+    }
+    return NULL;
+}
+
+const struct lia_config_key *lia_config_key_find(const char *name)
+{
+    return find_row(keys, NITEMS(keys), name);
+}
+
+/* Every error of this module carries LIA_E_CONFIG, including those made by lib/parse.c. */
+static int fail(struct lia_err *err)
+{
+    if (err != NULL) {
+        err->code = LIA_E_CONFIG;
+    }
+    return -1;
+}
+
+/* Copies at most 32 bytes of s for quoting in a message, with bytes that are not printable
+ * ASCII and quotes replaced, so the message stays on one line and shows where s ends. */
+static void echo(const char *s, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i < 32 && i + 4 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c < 0x20 || c >= 0x7f || c == '"' ? '?' : (char)c;
+    }
+    if (s[i] != '\0') {
+        memcpy(out + i, "...", 3);
+        i += 3;
+    }
+    out[i] = '\0';
+}
+
+static bool is_lower_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* True when s is 1..max bytes of lower-case letters, digits and the bytes in extra. */
+static bool is_name(const char *s, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_lower_alnum(s[i]) && strchr(extra, s[i]) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool is_env_name(const char *s)
+{
+    if (!is_alpha(s[0]) && s[0] != '_') {
+        return false;
+    }
+    for (size_t i = 1; s[i] != '\0'; i++) {
+        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool is_choice(const char *choices, const char *s)
+{
+    size_t n = strlen(s);
+    const char *p = choices;
+    while (n > 0) {
+        const char *end = strchr(p, '|');
+        size_t len = end == NULL ? strlen(p) : (size_t)(end - p);
+        if (len == n && memcmp(p, s, n) == 0) {
+            return true;
+        }
+        if (end == NULL) {
+            return false;
+        }
+        p = end + 1;
+    }
+    return false;
+}
+
+/* Parses "host:port" where host is an IPv4 literal, "localhost" or a bracketed IPv6 literal.
+ * Names other than localhost are refused because lib does no DNS and a name that resolves to
+ * several addresses would make the bound address unpredictable. */
+static int set_address(struct lia_config *cfg, const char *path, const char *value,
+                       struct lia_err *err)
+{
+    char host[sizeof(cfg->listen_host)];
+    char shown[40];
+    const char *host_start = value;
+    const char *host_end;
+    const char *port;
+    bool v6 = value[0] == '[';
+    uint64_t v;
+    unsigned char addr[sizeof(struct in6_addr)];
+
+    echo(value, shown, sizeof(shown));
+    if (v6) {
+        host_start = value + 1;
+        host_end = strchr(host_start, ']');
+        if (host_end == NULL || host_end[1] != ':') {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "expected \"[IPv6]:port\", like \"[::1]:8080\", got \"%s\"", shown);
+        }
+        port = host_end + 2;
+    } else {
+        host_end = strrchr(value, ':');
+        if (host_end == NULL) {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "expected host:port, like 127.0.0.1:8080, got \"%s\"", shown);
+        }
+        if (memchr(value, ':', (size_t)(host_end - value)) != NULL) {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "write an IPv6 address in brackets, like \"[::1]:8080\", "
+                               "got \"%s\"",
+                               shown);
+        }
+        port = host_end + 1;
+    }
+    size_t len = (size_t)(host_end - host_start);
+    if (len == 0 || len >= sizeof(host)) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "missing or overlong host in \"%s\"", shown);
+    }
+    memcpy(host, host_start, len);
+    host[len] = '\0';
+    bool ok = v6 ? inet_pton(AF_INET6, host, addr) == 1
+                 : strcmp(host, "localhost") == 0 || inet_pton(AF_INET, host, addr) == 1;
+    if (!ok) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "host must be an IPv4 address, localhost or a bracketed IPv6 "
+                           "address, got \"%s\"",
+                           shown);
+    }
+    if (lia_parse_u64(port, 0, 65535, &v, path, err) != 0) {
+        return fail(err);
+    }
+    memcpy(cfg->listen_host, host, len + 1);
+    cfg->listen_port = (uint16_t)v;
+    return 0;
+}
+
+/* Sets the value described by row k inside base (a struct lia_config or struct lia_source)
+ * from text. On error base is unchanged. */
+static int set_value(void *base, const struct lia_config_key *k, const char *path,
+                     const char *value, struct lia_err *err)
+{
+    char *at = (char *)base + k->offset;
+    char shown[40];
+    uint64_t u;
+    int64_t ms;
+    int b;
+
+    switch (k->kind) {
+    case LIA_CONFIG_ADDRESS:
+        return set_address(base, path, value, err);
+    case LIA_CONFIG_STRING: {
+        size_t n = strlen(value);
+        if (n < k->min) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "must not be empty");
+        }
+        if (n > k->max) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "longer than %" PRIu64 " bytes", k->max);
+        }
+        char **s = (char **)(void *)at;
+        free(*s);
+        *s = n == 0 ? NULL : xstrdup(value);
+        return 0;
+    }
+    case LIA_CONFIG_UINT:
+        if (lia_parse_u64(value, k->min, k->max, &u, path, err) != 0) {
+            return fail(err);
+        }
+        *(uint32_t *)(void *)at = (uint32_t)u;
+        return 0;
+    case LIA_CONFIG_SIZE:
+        if (lia_parse_size(value, k->min, k->max, &u, path, err) != 0) {
+            return fail(err);
+        }
+        *(uint64_t *)(void *)at = u;
+        return 0;
+    case LIA_CONFIG_DURATION:
+    case LIA_CONFIG_SECONDS:
+        if (lia_parse_duration_ms(value, (int64_t)k->min, (int64_t)k->max, &ms, path, err) != 0) {
+            return fail(err);
+        }
+        if (k->kind == LIA_CONFIG_SECONDS) {
+            if (ms % 1000 != 0) {
+                echo(value, shown, sizeof(shown));
+                return lia_err_set(err, LIA_E_CONFIG, path,
+                                   "must be a whole number of seconds, got \"%s\"", shown);
+            }
+            ms /= 1000;
+        }
+        *(int64_t *)(void *)at = ms;
+        return 0;
+    case LIA_CONFIG_ENUM: {
+        if (!is_choice(k->choices, value)) {
+            echo(value, shown, sizeof(shown));
+            return lia_err_set(err, LIA_E_CONFIG, path, "expected one of %s, got \"%s\"",
+                               k->choices, shown);
+        }
+        char **s = (char **)(void *)at;
+        free(*s);
+        *s = xstrdup(value);
+        return 0;
+    }
+    case LIA_CONFIG_BOOL:
+        if (lia_parse_bool(value, &b, path, err) != 0) {
+            return fail(err);
+        }
+        *(bool *)(void *)at = b != 0;
+        return 0;
+    }
+    return lia_err_set(err, LIA_E_CONFIG, path, "key of unknown kind");
+}
+
+struct lia_config *lia_config_new(const char *filename)
+{
+    struct lia_config *cfg = xcalloc(1, sizeof(*cfg));
+    cfg->path = xstrdup(filename);
+    for (size_t i = 0; i < NITEMS(keys); i++) {
+        struct lia_err err;
+        int r = set_value(cfg, &keys[i], keys[i].name, keys[i].def, &err);
+        assert(r == 0);
+        (void)r;
+    }
+    return cfg;
+}
+
+int lia_config_set(struct lia_config *cfg, const char *name, const char *value, struct lia_err *err)
+{
+    const struct lia_config_key *k = lia_config_key_find(name);
+    if (k == NULL) {
+        return lia_err_set(err, LIA_E_CONFIG, name, "unknown key");
+    }
+    return set_value(cfg, k, name, value, err);
+}
+
+int lia_config_add_region(struct lia_config *cfg, const char *country, const char *region,
+                          struct lia_err *err)
+{
+    char path[sizeof(err->path)];
+    char shown[40];
+
+    snprintf(path, sizeof(path), "regions.%s", country);
+    if (!lia_country_is_valid(country)) {
+        char upper[3] = {0};
+        if (strlen(country) == 2) {
+            upper[0] = (char)(country[0] & ~0x20);
+            upper[1] = (char)(country[1] & ~0x20);
+        }
+        if (upper[0] != '\0' && lia_country_is_valid(upper)) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "country codes are upper case: write %s",
+                               upper);
+        }
+        return lia_err_set(err, LIA_E_CONFIG, path, "not an ISO 3166-1 alpha-2 country code");
+    }
+    if (!is_name(region, REGION_NAME_MAX, "-_")) {
+        echo(region, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "region must be 1 to %d lower-case letters, digits, '-' or '_', "
+                           "got \"%s\"",
+                           REGION_NAME_MAX, shown);
+    }
+    for (size_t i = 0; i < cfg->nregions; i++) {
+        if (strcmp(cfg->regions[i].country, country) == 0) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "set twice");
+        }
+    }
+    cfg->regions = xrealloc(cfg->regions, (cfg->nregions + 1) * sizeof(cfg->regions[0]));
+    struct lia_region_override *o = &cfg->regions[cfg->nregions++];
+    memcpy(o->country, country, 3);
+    o->region = xstrdup(region);
+    return 0;
+}
+
+int lia_config_secret_env_name(const char *source, char *out, size_t size)
+{
+    size_t prefix = strlen(SECRET_ENV_PREFIX);
+    size_t n = strlen(source);
+    if (size < prefix + n + 1) {
+        return -1;
+    }
+    memcpy(out, SECRET_ENV_PREFIX, prefix);
+    for (size_t i = 0; i < n; i++) {
+        char c = source[i];
+        if (c >= 'a' && c <= 'z') {
+            c = (char)(c - 'a' + 'A');
+        } else if (!is_alpha(c) && !is_digit(c)) {
+            c = '_';
+        }
+        out[prefix + i] = c;
+    }
+    out[prefix + n] = '\0';
+    return 0;
+}
+
+static void source_fini(struct lia_source *s)
+{
+    free(s->name);
+    free(s->type);
+    if (s->secret != NULL) {
+        explicit_bzero(s->secret, strlen(s->secret));
+        free(s->secret);
+    }
+    free(s->secret_env);
+    free(s->secret_file);
+    for (size_t f = 0; f < LIA_FIELD_COUNT; f++) {
+        free(s->fields[f]);
+    }
+}
+
+struct lia_source *lia_config_add_source(struct lia_config *cfg, const char *name, int line,
+                                         struct lia_err *err)
+{
+    char path[sizeof(err->path)];
+    char env[sizeof(SECRET_ENV_PREFIX) + SOURCE_NAME_MAX];
+    char other_env[sizeof(env)];
+    char shown[40];
+
+    snprintf(path, sizeof(path), "sources.%s", name);
+    if (!is_lower_alnum(name[0]) || !is_name(name, SOURCE_NAME_MAX, "._-")) {
+        echo(name, shown, sizeof(shown));
+        lia_err_set(err, LIA_E_CONFIG, path,
+                    "a source name is 1 to %d lower-case letters, digits, '.', '_' "
+                    "or '-', starting with a letter or digit; got \"%s\"",
+                    SOURCE_NAME_MAX, shown);
+        return NULL;
+    }
+    if (cfg->nsources >= LIA_CONFIG_MAX_SOURCES) {
+        lia_err_set(err, LIA_E_CONFIG, path, "more than %d sources", LIA_CONFIG_MAX_SOURCES);
+        return NULL;
+    }
+    lia_config_secret_env_name(name, env, sizeof(env));
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        const char *other = cfg->sources[i].name;
+        if (strcmp(other, name) == 0) {
+            lia_err_set(err, LIA_E_CONFIG, path, "defined twice");
+            return NULL;
+        }
+        lia_config_secret_env_name(other, other_env, sizeof(other_env));
+        if (strcmp(env, other_env) == 0) {
+            lia_err_set(err, LIA_E_CONFIG, path,
+                        "its secret variable %s is also that of source %s; rename one", env, other);
+            return NULL;
+        }
+    }
+
+    cfg->sources = xrealloc(cfg->sources, (cfg->nsources + 1) * sizeof(cfg->sources[0]));
+    struct lia_source *src = &cfg->sources[cfg->nsources++];
+    memset(src, 0, sizeof(*src));
+    src->name = xstrdup(name);
+    src->line = line;
+    for (size_t i = 0; i < NITEMS(source_keys); i++) {
+        if (source_keys[i].def != NULL) {
+            struct lia_err ignored;
+            int r =
+                set_value(src, &source_keys[i], source_keys[i].name, source_keys[i].def, &ignored);
+            assert(r == 0);
+            (void)r;
+        }
+    }
+    return src;
+}
+
+static bool is_secret_kind(const struct lia_config_key *k)
+{
+    return k->offset == SRC(secret) || k->offset == SRC(secret_env) ||
+           k->offset == SRC(secret_file);
+}
+
+/* The secret kind other than k that src already has, or NULL. */
+static const char *other_secret_kind(const struct lia_source *src, const struct lia_config_key *k)
+{
+    for (size_t i = 0; i < NITEMS(source_keys); i++) {
+        const struct lia_config_key *o = &source_keys[i];
+        if (o != k && is_secret_kind(o) &&
+            *(char *const *)(const void *)((const char *)src + o->offset) != NULL) {
+            return o->name;
+        }
+    }
+    return NULL;
+}
+
+int lia_config_source_set(struct lia_source *src, const char *key, const char *value,
+                          struct lia_err *err)
+{
+    char path[160];
+    char shown[40];
+    const struct lia_config_key *k = find_row(source_keys, NITEMS(source_keys), key);
+
+    snprintf(path, sizeof(path), "sources.%s.%s", src->name, key);
+    if (k == NULL) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "unknown key");
+    }
+    if (is_secret_kind(k)) {
+        const char *other = other_secret_kind(src, k);
+        if (other != NULL) {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "%s is already set; give only one of secret, secret_env "
+                               "and secret_file",
+                               other);
+        }
+    }
+    const struct lia_adapter *adapter = NULL;
+    if (k->offset == SRC(type)) {
+        adapter = lia_adapter_find(value);
+        if (adapter == NULL) {
+            echo(value, shown, sizeof(shown));
+            return lia_err_set(err, LIA_E_CONFIG, path, "unknown type \"%s\" (known: %s)", shown,
+                               lia_adapter_type_list());
+        }
+    }
+    if (k->offset == SRC(secret_env) && value[0] != '\0' && !is_env_name(value)) {
+        echo(value, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path, "not an environment variable name: \"%s\"",
+                           shown);
+    }
+    if (set_value(src, k, path, value, err) != 0) {
+        return -1;
+    }
+    if (adapter != NULL) {
+        src->adapter = adapter;
+    }
+    return 0;
+}
+
+int lia_config_source_set_field(struct lia_source *src, const char *field, const char *pointer,
+                                struct lia_err *err)
+{
+    char path[160];
+    char shown[40];
+    int f = lia_field_from_name(field);
+
+    snprintf(path, sizeof(path), "sources.%s.fields.%s", src->name, field);
+    if (f < 0) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "unknown field");
+    }
+    if (strlen(pointer) > LIA_CONFIG_POINTER_MAX) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "JSON pointer longer than %d bytes",
+                           LIA_CONFIG_POINTER_MAX);
+    }
+    if (!lia_json_pointer_is_valid(pointer)) {
+        echo(pointer, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "not a JSON pointer (RFC 6901, like \"/ticket/id\"): \"%s\"", shown);
+    }
+    free(src->fields[f]);
+    src->fields[f] = xstrdup(pointer);
+    return 0;
+}
+
+int lia_config_source_check(const struct lia_source *src, struct lia_err *err)
+{
+    char path[160];
+    if (src->type == NULL) {
+        snprintf(path, sizeof(path), "sources.%s.type", src->name);
+        return lia_err_set(err, LIA_E_CONFIG, path, "required (known types: %s)",
+                           lia_adapter_type_list());
+    }
+    return 0;
+}
+
+void lia_config_source_set_secret(struct lia_source *src, const char *secret)
+{
+    if (src->secret != NULL) {
+        explicit_bzero(src->secret, strlen(src->secret));
+        free(src->secret);
+    }
+    src->secret = xstrdup(secret);
+}
+
+static void add_error(struct lia_errlist *errs, int line, const char *path, const char *text)
+{
+    struct lia_err err;
+    lia_err_set(&err, LIA_E_CONFIG, path, "%s", text);
+    err.line = line;
+    lia_errlist_add(errs, &err);
+}
+
+int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
+{
+    size_t before = errs->n;
+    char path[160];
+    char text[160];
+    char env[sizeof(SECRET_ENV_PREFIX) + SOURCE_NAME_MAX];
+
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        const struct lia_source *src = &cfg->sources[i];
+        if (src->adapter == NULL) {
+            snprintf(path, sizeof(path), "sources.%s.type", src->name);
+            snprintf(text, sizeof(text), "unknown or missing type (known: %s)",
+                     lia_adapter_type_list());
+            add_error(errs, src->line, path, text);
+        }
+        snprintf(path, sizeof(path), "sources.%s", src->name);
+        if (src->secret == NULL) {
+            lia_config_secret_env_name(src->name, env, sizeof(env));
+            snprintf(text, sizeof(text),
+                     "no secret; set secret, secret_env or secret_file, or the environment "
+                     "variable %s",
+                     env);
+            add_error(errs, src->line, path, text);
+        } else if (src->secret[0] == '\0') {
+            add_error(errs, src->secret_line != 0 ? src->secret_line : src->line, path,
+                      "the secret is empty");
+        }
+    }
+    return errs->n == before ? 0 : -1;
+}
+
+void lia_config_free(struct lia_config *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    free(cfg->path);
+    if (cfg->database_url != NULL) {
+        explicit_bzero(cfg->database_url, strlen(cfg->database_url));
+        free(cfg->database_url);
+    }
+    free(cfg->log_level);
+    for (size_t i = 0; i < cfg->nregions; i++) {
+        free(cfg->regions[i].region);
+    }
+    free(cfg->regions);
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        source_fini(&cfg->sources[i]);
+    }
+    free(cfg->sources);
+    free(cfg);
+}
+
+const struct lia_source *lia_config_source(const struct lia_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        if (strcmp(cfg->sources[i].name, name) == 0) {
+            return &cfg->sources[i];
+        }
+    }
+    return NULL;
+}
+
+const char *lia_config_region(const struct lia_config *cfg, const char *country)
+{
+    if (country == NULL) {
+        return "unknown";
+    }
+    for (size_t i = 0; cfg != NULL && i < cfg->nregions; i++) {
+        if (strcmp(cfg->regions[i].country, country) == 0) {
+            return cfg->regions[i].region;
+        }
+    }
+    const char *region = lia_country_region(country);
+    return region != NULL ? region : "unknown";
+}
+
+/* Writes v with the largest unit that divides it exactly, in the spellings lib/parse.c reads. */
+static int print_units(struct lia_buf *out, uint64_t v, const char *const *suffixes,
+                       const uint64_t *factors, size_t n)
+{
+    for (size_t i = 0; v != 0 && i < n; i++) {
+        if (v % factors[i] == 0) {
+            return lia_buf_printf(out, "%" PRIu64 "%s", v / factors[i], suffixes[i]);
+        }
+    }
+    return lia_buf_printf(out, "%" PRIu64, v);
+}
+
+static int print_size(struct lia_buf *out, uint64_t bytes)
+{
+    static const char *const suffixes[] = {"GiB", "MiB", "KiB"};
+    static const uint64_t factors[] = {KIB * MIB, MIB, KIB};
+    return print_units(out, bytes, suffixes, factors, NITEMS(factors));
+}
+
+static int print_duration(struct lia_buf *out, int64_t ms)
+{
+    static const char *const suffixes[] = {"d", "h", "m", "s", "ms"};
+    static const uint64_t factors[] = {DAY, HOUR, 60 * SECOND, SECOND, 1};
+    return print_units(out, (uint64_t)ms, suffixes, factors, NITEMS(factors));
+}
+
+/* True when s reads back as the same text as a plain YAML scalar, and no YAML 1.1 reader
+ * would take it for a null or a boolean. */
+static bool is_plain_safe(const char *s)
+{
+    static const char *const words[] = {"null", "true", "false", "yes", "no",
+                                        "on",   "off",  "y",     "n"};
+    if (s[0] == '\0' || !(is_alpha(s[0]) || is_digit(s[0]) || s[0] == '/')) {
+        return false;
+    }
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        if (!is_alpha(s[i]) && !is_digit(s[i]) && strchr("/._-", s[i]) == NULL) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < NITEMS(words); i++) {
+        if (strcasecmp(s, words[i]) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Appends s as a YAML scalar: plain when that is unambiguous, else double-quoted. */
+static int print_scalar(struct lia_buf *out, const char *s)
+{
+    if (is_plain_safe(s)) {
+        return lia_buf_append_str(out, s);
+    }
+    int r = lia_buf_append_str(out, "\"");
+    for (size_t i = 0; r == 0 && s[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            r = lia_buf_printf(out, "\\%c", c);
+        } else if (c < 0x20 || c == 0x7f) {
+            r = lia_buf_printf(out, "\\x%02x", c);
+        } else {
+            r = lia_buf_append(out, &s[i], 1);
+        }
+    }
+    return r == 0 ? lia_buf_append_str(out, "\"") : -1;
+}
+
+static const char *string_at(const void *base, const struct lia_config_key *k)
+{
+    return *(char *const *)(const void *)((const char *)base + k->offset);
+}
+
+static int print_value(struct lia_buf *out, const void *base, const struct lia_config_key *k)
+{
+    const char *at = (const char *)base + k->offset;
+    const struct lia_config *cfg = base;
+    char addr[sizeof(cfg->listen_host) + 16];
+
+    switch (k->kind) {
+    case LIA_CONFIG_ADDRESS:
+        snprintf(addr, sizeof(addr), strchr(cfg->listen_host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+                 cfg->listen_host, (unsigned)cfg->listen_port);
+        return print_scalar(out, addr);
+    case LIA_CONFIG_STRING:
+    case LIA_CONFIG_ENUM: {
+        const char *s = string_at(base, k);
+        if (s == NULL) {
+            return lia_buf_append_str(out, "\"\"");
+        }
+        return k->secret ? lia_buf_append_str(out, MASK) : print_scalar(out, s);
+    }
+    case LIA_CONFIG_UINT:
+        return lia_buf_printf(out, "%" PRIu32, *(const uint32_t *)(const void *)at);
+    case LIA_CONFIG_SIZE:
+        return print_size(out, *(const uint64_t *)(const void *)at);
+    case LIA_CONFIG_DURATION:
+        return print_duration(out, *(const int64_t *)(const void *)at);
+    case LIA_CONFIG_SECONDS:
+        return print_duration(out, *(const int64_t *)(const void *)at * 1000);
+    case LIA_CONFIG_BOOL:
+        return lia_buf_append_str(out, *(const bool *)(const void *)at ? "true" : "false");
+    }
+    return -1;
+}
+
+static int print_source(struct lia_buf *out, const struct lia_source *src)
+{
+    int r = lia_buf_printf(out, "  %s:\n", src->name);
+    for (size_t i = 0; r == 0 && i < NITEMS(source_keys); i++) {
+        const struct lia_config_key *k = &source_keys[i];
+        if (k->kind == LIA_CONFIG_STRING && string_at(src, k) == NULL) {
+            continue;
+        }
+        r = lia_buf_printf(out, "    %s: ", k->name);
+        if (r == 0) {
+            r = print_value(out, src, k);
+        }
+        if (r == 0) {
+            r = lia_buf_append_str(out, "\n");
+        }
+    }
+    bool any = false;
+    for (size_t f = 0; r == 0 && f < LIA_FIELD_COUNT; f++) {
+        any = any || src->fields[f] != NULL;
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, any ? "    fields:\n" : "    fields: {}\n");
+    }
+    for (size_t f = 0; r == 0 && f < LIA_FIELD_COUNT; f++) {
+        if (src->fields[f] != NULL) {
+            r = lia_buf_printf(out, "      %s: ", lia_field_name((enum lia_field)f));
+            if (r == 0) {
+                r = print_scalar(out, src->fields[f]);
+            }
+            if (r == 0) {
+                r = lia_buf_append_str(out, "\n");
+            }
+        }
+    }
+    return r;
+}
+
+int lia_config_print(const struct lia_config *cfg, struct lia_buf *out)
+{
+    int r = 0;
+    size_t section_len = 0;
+    const char *section = "";
+
+    for (size_t i = 0; r == 0 && i < NITEMS(keys); i++) {
+        const struct lia_config_key *k = &keys[i];
+        const char *dot = strchr(k->name, '.');
+        const char *leaf = k->name;
+        if (dot != NULL) {
+            size_t len = (size_t)(dot - k->name);
+            if (len != section_len || memcmp(section, k->name, len) != 0) {
+                r = lia_buf_printf(out, "%.*s:\n", (int)len, k->name);
+                section = k->name;
+                section_len = len;
+            }
+            leaf = dot + 1;
+        }
+        if (r == 0) {
+            r = lia_buf_printf(out, "%s%s: ", dot != NULL ? "  " : "", leaf);
+        }
+        if (r == 0) {
+            r = print_value(out, cfg, k);
+        }
+        if (r == 0) {
+            r = lia_buf_append_str(out, "\n");
+        }
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, cfg->nregions == 0 ? "regions: {}\n" : "regions:\n");
+    }
+    for (size_t i = 0; r == 0 && i < cfg->nregions; i++) {
+        r = lia_buf_printf(out, "  %s: %s\n", cfg->regions[i].country, cfg->regions[i].region);
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, cfg->nsources == 0 ? "sources: {}\n" : "sources:\n");
+    }
+    for (size_t i = 0; r == 0 && i < cfg->nsources; i++) {
+        r = print_source(out, &cfg->sources[i]);
+    }
+    return r;
+}
+
+static bool key_equal(const struct lia_config *a, const struct lia_config *b,
+                      const struct lia_config_key *k)
+{
+    const char *pa = (const char *)a + k->offset;
+    const char *pb = (const char *)b + k->offset;
+
+    switch (k->kind) {
+    case LIA_CONFIG_ADDRESS:
+        return strcmp(a->listen_host, b->listen_host) == 0 && a->listen_port == b->listen_port;
+    case LIA_CONFIG_STRING:
+    case LIA_CONFIG_ENUM: {
+        const char *sa = string_at(a, k);
+        const char *sb = string_at(b, k);
+        return sa == sb || (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
+    }
+    case LIA_CONFIG_UINT:
+        return memcmp(pa, pb, sizeof(uint32_t)) == 0;
+    case LIA_CONFIG_SIZE:
+    case LIA_CONFIG_DURATION:
+    case LIA_CONFIG_SECONDS:
+        return memcmp(pa, pb, sizeof(uint64_t)) == 0;
+    case LIA_CONFIG_BOOL:
+        return memcmp(pa, pb, sizeof(bool)) == 0;
+    }
+    return false;
+}
+
+size_t lia_config_restart_keys(const struct lia_config *old, const struct lia_config *cur,
+                               const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NITEMS(keys); i++) {
+        if (!keys[i].reloadable && !key_equal(old, cur, &keys[i])) {
+            if (n < max) {
+                names[n] = keys[i].name;
+            }
+            n++;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration model: one immutable struct built from YAML bytes, driven by a key table
+ * (name, type, default, bounds, reloadable, doc), with every error collected at file:line. */
+#ifndef LIA_CONFIG_H
+#define LIA_CONFIG_H
+
+#include "buf.h"
+#include "err.h"
+#include "ticket.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lia_adapter;
+
+#define LIA_CONFIG_MAX_SOURCES 256  /* entries under "sources:" */
+#define LIA_CONFIG_POINTER_MAX 1024 /* bytes in one "fields:" JSON pointer */
+
+struct lia_source {
+    char *name;                        /* key under "sources:" */
+    char *type;                        /* adapter type name */
+    const struct lia_adapter *adapter; /* borrowed static table */
+    char *secret;                      /* resolved secret; NULL until resolved */
+    char *secret_env;                  /* env variable holding the secret, or NULL */
+    char *secret_file;                 /* file holding the secret, or NULL */
+    int64_t replay_window_ms;          /* accepted signature timestamp skew */
+    bool store_raw;                    /* keep the raw payload with the ticket */
+    char *fields[LIA_FIELD_COUNT];     /* JSON pointer overrides; NULL = adapter default */
+    int line;                          /* where the source was defined */
+    int secret_line;                   /* where secret, secret_env or secret_file was set */
+};
+
+struct lia_region_override {
+    char country[3];
+    char *region;
+};
+
+struct lia_config {
+    char *path;           /* file it came from, for messages */
+    char listen_host[64]; /* from "listen", default 127.0.0.1: an IPv4 literal, "localhost",
+                             or an IPv6 literal written without its brackets ("::1") */
+    uint16_t listen_port; /* default 8080; 0 picks a free port */
+    char *database_url;   /* NULL when none is configured */
+    uint32_t http_threads;
+    uint32_t max_connections;
+    uint32_t per_ip_connections;
+    int64_t connection_timeout_ms;
+    uint64_t max_body_bytes;
+    uint64_t max_header_bytes;
+    uint32_t max_json_depth;
+    uint32_t batch_max_tickets;
+    int64_t batch_max_wait_ms;
+    uint32_t batch_writers;
+    uint32_t batch_max_pending;
+    int64_t retry_after_s; /* Retry-After sent with 503 */
+    char *log_level;       /* error|warn|info|debug */
+    struct lia_source *sources;
+    size_t nsources;
+    struct lia_region_override *regions;
+    size_t nregions;
+};
+
+/* A growable list of errors, so every problem in a file is reported at once. */
+struct lia_errlist {
+    struct lia_err *items;
+    size_t n;
+    size_t cap;
+};
+void lia_errlist_fini(struct lia_errlist *l);
+/* Appends a copy of err. */
+void lia_errlist_add(struct lia_errlist *l, const struct lia_err *err);
+
+/* Parses YAML bytes into a new config. filename is used only in messages. Unknown keys,
+ * duplicate keys, wrong types and out-of-range values are errors naming line and key; all of
+ * them are appended to errs. Secrets given inline are copied; secret_env/secret_file are only
+ * recorded (the caller resolves them, then calls lia_config_validate). Returns a new config,
+ * free with lia_config_free, or NULL when errs got at least one error. */
+struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *filename,
+                                    struct lia_errlist *errs);
+
+/* Cross-field checks that need resolved secrets: every source has a known type and a secret.
+ * Appends to errs; returns 0 when there were none, -1 otherwise. */
+int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs);
+
+void lia_config_free(struct lia_config *cfg);
+
+/* The source named name, or NULL. Borrowed from cfg. */
+const struct lia_source *lia_config_source(const struct lia_config *cfg, const char *name);
+
+/* Region for an alpha-2 country: a config override, else the shipped table, else "unknown".
+ * Borrowed, static or from cfg. */
+const char *lia_config_region(const struct lia_config *cfg, const char *country);
+
+/* Writes the effective configuration as YAML with every secret masked. Returns 0 or -1 when
+ * out is too small. */
+int lia_config_print(const struct lia_config *cfg, struct lia_buf *out);
+
+/* How a key's text is read and where its value is stored. */
+enum lia_config_kind {
+    LIA_CONFIG_ADDRESS,  /* "host:port" into listen_host and listen_port */
+    LIA_CONFIG_STRING,   /* char *, min..max bytes long; "" stores NULL when min is 0 */
+    LIA_CONFIG_UINT,     /* uint32_t in [min, max] */
+    LIA_CONFIG_SIZE,     /* uint64_t bytes in [min, max], written with units ("1MiB") */
+    LIA_CONFIG_DURATION, /* int64_t milliseconds in [min, max] ms, written with units ("30s") */
+    LIA_CONFIG_SECONDS,  /* int64_t whole seconds; written and bounded like a duration */
+    LIA_CONFIG_ENUM,     /* char *, one of choices */
+    LIA_CONFIG_BOOL,     /* bool */
+};
+
+/* Key table rows, for documentation and for the test that keeps the example file in sync. */
+struct lia_config_key {
+    const char *name; /* dotted: "http.max_body_bytes" */
+    const char *type; /* "size", "duration", "uint", "string", "bool", "address", "enum" */
+    const char *def;  /* default as written in YAML */
+    bool reloadable;
+    const char *doc;
+    enum lia_config_kind kind;
+    uint64_t min, max;   /* inclusive bounds: a count, bytes, milliseconds, a string's length,
+                            or the port of an address */
+    const char *choices; /* "error|warn|info|debug" for LIA_CONFIG_ENUM, else NULL */
+    bool secret;         /* masked by lia_config_print */
+    size_t offset;       /* offsetof the value in struct lia_config or struct lia_source */
+};
+const struct lia_config_key *lia_config_keys(size_t *n);
+/* The row of a dotted key, or NULL when there is none. */
+const struct lia_config_key *lia_config_key_find(const char *name);
+/* Rows of the scalar keys of one entry under "sources:" (names without a prefix: "type",
+ * "replay_window", ...); offsets are into struct lia_source. Its "fields:" map is not a row. */
+const struct lia_config_key *lia_config_source_keys(size_t *n);
+
+/* The building blocks of lia_config_parse, for other front ends and for tests. Every error
+ * they report has code LIA_E_CONFIG, path = the dotted key, msg = "key: text", line 0. */
+
+/* Returns a new config holding every default, no regions and no sources. filename may be
+ * NULL. Free with lia_config_free. Cannot fail. */
+struct lia_config *lia_config_new(const char *filename);
+/* Sets the table key name (dotted) from its text. Returns 0, or -1 with err when the key is
+ * unknown or the value is malformed or out of range; cfg is then unchanged. */
+int lia_config_set(struct lia_config *cfg, const char *name, const char *value,
+                   struct lia_err *err);
+/* Adds the region override country (alpha-2, upper case) -> region (lower-case
+ * [a-z0-9_-]{1,32}). Returns 0, or -1 with err (path "regions.<country>"). */
+int lia_config_add_region(struct lia_config *cfg, const char *country, const char *region,
+                          struct lia_err *err);
+/* Appends a source named name ([a-z0-9][a-z0-9._-]{0,63}) holding the source defaults, defined
+ * at line. Returns the new source, borrowed from cfg and valid until the next
+ * lia_config_add_source, or NULL with err when the name is invalid, already used, or maps to the
+ * same LIAISON_SECRET_ variable as another source. */
+struct lia_source *lia_config_add_source(struct lia_config *cfg, const char *name, int line,
+                                         struct lia_err *err);
+/* Sets a source key (see lia_config_source_keys) from its text: "type" must name a known
+ * adapter, and only one of secret, secret_env and secret_file may be set. Returns 0, or -1 with
+ * err (path "sources.<name>.<key>"). */
+int lia_config_source_set(struct lia_source *src, const char *key, const char *value,
+                          struct lia_err *err);
+/* Maps the ticket field named field to a JSON pointer in the source's payloads. Returns 0, or
+ * -1 with err (path "sources.<name>.fields.<field>"). */
+int lia_config_source_set_field(struct lia_source *src, const char *field, const char *pointer,
+                                struct lia_err *err);
+/* Checks what only the whole entry can tell (a type is given). Returns 0, or -1 with err. */
+int lia_config_source_check(const struct lia_source *src, struct lia_err *err);
+/* Replaces the source's resolved secret with a copy of secret. */
+void lia_config_source_set_secret(struct lia_source *src, const char *secret);
+/* Writes the environment variable that overrides a source's secret into out:
+ * "zendesk-prod" -> "LIAISON_SECRET_ZENDESK_PROD" (letters upper-cased, every other byte that
+ * is not a digit becomes '_'). Returns 0, or -1 when out (size bytes) is too small. */
+int lia_config_secret_env_name(const char *source, char *out, size_t size);
+
+/* Compares two configs and writes the names of changed keys that are not reloadable into
+ * keys (at most max names, static strings). Returns how many changed, which may exceed max. */
+size_t lia_config_restart_keys(const struct lia_config *old, const struct lia_config *cur,
+                               const char **keys, size_t max);
+
+#endif

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: MIT */
+/* YAML bytes to struct lia_config: walks a libyaml document, checks its shape (maps, scalars,
+ * unknown and duplicate keys) and hands each value to the setters of config.c, recording every
+ * error at its line. What a value means is config.c's business, not this file's. */
+#include "config.h"
+
+#include "mem.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define MAX_ERRORS      50   /* a garbage file gets a screenful, not thousands of lines */
+#define MAX_MAP_ENTRIES 1024 /* bounds the quadratic duplicate check */
+#define MAX_SUGGEST_LEN 64
+#define PATH_LEN        256
+
+struct walk {
+    yaml_document_t *doc;
+    struct lia_config *cfg;
+    struct lia_errlist *errs;
+    size_t first_error; /* errs->n when parsing started */
+    bool gave_up;       /* MAX_ERRORS reached */
+    bool *seen;         /* per node: already walked, so a second visit is an alias */
+};
+
+static void add_err(struct walk *w, int line, struct lia_err *err)
+{
+    if (w->gave_up) {
+        return;
+    }
+    err->code = LIA_E_CONFIG;
+    err->line = line;
+    if (w->errs->n - w->first_error >= MAX_ERRORS) {
+        lia_err_set(err, LIA_E_CONFIG, NULL, "too many errors; stopped after %d", MAX_ERRORS);
+        err->line = line;
+        w->gave_up = true;
+    }
+    lia_errlist_add(w->errs, err);
+}
+
+static void report(struct walk *w, int line, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void report(struct walk *w, int line, const char *path, const char *fmt, ...)
+{
+    struct lia_err err;
+    char text[sizeof(err.msg)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    lia_err_set(&err, LIA_E_CONFIG, path, "%s", text);
+    add_err(w, line, &err);
+}
+
+static int line_of(const yaml_node_t *n)
+{
+    return (int)n->start_mark.line + 1;
+}
+
+static const char *shape_of(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_MAPPING_NODE:
+        return "a map";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    default:
+        return "a scalar";
+    }
+}
+
+/* An empty plain scalar, "~" or "null": what YAML writes for "nothing here". */
+static bool is_null(const yaml_node_t *n)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++) {
+        if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Marks node idx as walked. Returns false when it already was: libyaml resolves an alias to
+ * the anchored node itself, so only a second visit reveals one. */
+static bool visit(struct walk *w, int idx)
+{
+    size_t i = (size_t)idx - 1;
+    if (w->seen[i]) {
+        return false;
+    }
+    w->seen[i] = true;
+    return true;
+}
+
+/* Returns true when n is a map to walk. A null value is an empty map (false, no error), so
+ * "regions:" with every entry commented out is fine. */
+static bool as_map(struct walk *w, const char *path, const yaml_node_t *n)
+{
+    if (n->type == YAML_MAPPING_NODE) {
+        return true;
+    }
+    if (!is_null(n)) {
+        report(w, line_of(n), path, "expected a map, got %s", shape_of(n));
+    }
+    return false;
+}
+
+/* Returns the text of scalar n, or NULL after reporting why there is none. A null value is ""
+ * when null_ok, else an error. */
+static const char *as_scalar(struct walk *w, const char *path, const yaml_node_t *n, bool null_ok)
+{
+    if (n->type != YAML_SCALAR_NODE) {
+        report(w, line_of(n), path, "expected a value, got %s", shape_of(n));
+        return NULL;
+    }
+    if (is_null(n)) {
+        if (!null_ok) {
+            report(w, line_of(n), path, "missing value");
+            return NULL;
+        }
+        return "";
+    }
+    const char *s = (const char *)n->data.scalar.value;
+    if (strlen(s) != n->data.scalar.length) {
+        report(w, line_of(n), path, "contains a NUL character");
+        return NULL;
+    }
+    return s;
+}
+
+/* Optimal string alignment distance (edits and adjacent swaps), for "did you mean". Strings
+ * longer than MAX_SUGGEST_LEN count as far apart. */
+static size_t distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t rows[3][MAX_SUGGEST_LEN + 1];
+    size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
+
+    if (la > MAX_SUGGEST_LEN || lb > MAX_SUGGEST_LEN) {
+        return SIZE_MAX;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        prev[j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best) {
+                best = prev[j] + 1;
+            }
+            if (cur[j - 1] + 1 < best) {
+                best = cur[j - 1] + 1;
+            }
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                pp[j - 2] + 1 < best) {
+                best = pp[j - 2] + 1;
+            }
+            cur[j] = best;
+        }
+        size_t *t = pp;
+        pp = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[lb];
+}
+
+/* Keeps the closest candidate within two edits of key. */
+struct suggestion {
+    const char *key;
+    const char *best;
+    size_t best_len;
+    size_t dist;
+};
+
+static void suggest_init(struct suggestion *s, const char *key)
+{
+    s->key = key;
+    s->best = NULL;
+    s->best_len = 0;
+    s->dist = 3;
+}
+
+static void suggest_try(struct suggestion *s, const char *cand, size_t len)
+{
+    size_t klen = strlen(s->key);
+    size_t d = distance(s->key, klen, cand, len);
+    if (d < s->dist && d < klen) {
+        s->best = cand;
+        s->best_len = len;
+        s->dist = d;
+    }
+}
+
+/* what names the kind of name: "key" or "field". */
+static void report_unknown(struct walk *w, const yaml_node_t *kn, const char *path,
+                           const char *what, const struct suggestion *s)
+{
+    if (strcmp(s->key, "<<") == 0) {
+        report(w, line_of(kn), path, "YAML merge keys (<<) are not supported");
+    } else if (s->best != NULL) {
+        report(w, line_of(kn), path, "unknown %s (did you mean %.*s?)", what, (int)s->best_len,
+               s->best);
+    } else {
+        report(w, line_of(kn), path, "unknown %s", what);
+    }
+}
+
+/* A top-level or section key that is unknown: suggests a sibling within two edits, else the
+ * full name of a table key whose last segment is exactly key ("threads" -> "http.threads"). */
+static void unknown_table_key(struct walk *w, const yaml_node_t *kn, const char *path,
+                              const char *section, const char *key)
+{
+    size_t n;
+    const struct lia_config_key *keys = lia_config_keys(&n);
+    size_t slen = strlen(section);
+    struct suggestion s;
+
+    suggest_init(&s, key);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = keys[i].name;
+        if (slen == 0) {
+            const char *dot = strchr(name, '.');
+            suggest_try(&s, name, dot != NULL ? (size_t)(dot - name) : strlen(name));
+        } else if (strncmp(name, section, slen) == 0 && name[slen] == '.') {
+            suggest_try(&s, name + slen + 1, strlen(name + slen + 1));
+        }
+    }
+    if (slen == 0) {
+        suggest_try(&s, "regions", strlen("regions"));
+        suggest_try(&s, "sources", strlen("sources"));
+    }
+    for (size_t i = 0; s.best == NULL && i < n; i++) {
+        const char *dot = strrchr(keys[i].name, '.');
+        const char *leaf = dot != NULL ? dot + 1 : keys[i].name;
+        if (strcmp(leaf, key) == 0 && strcmp(keys[i].name, path) != 0) {
+            s.best = keys[i].name;
+            s.best_len = strlen(keys[i].name);
+        }
+    }
+    report_unknown(w, kn, path, "key", &s);
+}
+
+typedef void entry_fn(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                      const yaml_node_t *vn, void *ctx);
+
+/* Calls fn for each entry of map with its dotted path, after refusing non-scalar keys,
+ * duplicate keys and aliases. */
+static void walk_map(struct walk *w, const char *path, const yaml_node_t *map, entry_fn *fn,
+                     void *ctx)
+{
+    const yaml_node_pair_t *pairs = map->data.mapping.pairs.start;
+    size_t n = (size_t)(map->data.mapping.pairs.top - pairs);
+    char child[PATH_LEN];
+
+    if (n > MAX_MAP_ENTRIES) {
+        report(w, line_of(map), path, "more than %d entries", MAX_MAP_ENTRIES);
+        return;
+    }
+    for (size_t i = 0; i < n && !w->gave_up; i++) {
+        const yaml_node_t *kn = yaml_document_get_node(w->doc, pairs[i].key);
+        const yaml_node_t *vn = yaml_document_get_node(w->doc, pairs[i].value);
+        if (kn->type != YAML_SCALAR_NODE) {
+            report(w, line_of(kn), path, "a key must be text, not %s", shape_of(kn));
+            continue;
+        }
+        if (!visit(w, pairs[i].key)) {
+            report(w, line_of(kn), path, "YAML aliases are not supported; write the key out");
+            continue;
+        }
+        const char *key = (const char *)kn->data.scalar.value;
+        snprintf(child, sizeof(child), "%s%s%s", path, path[0] != '\0' ? "." : "", key);
+
+        int first_line = 0;
+        for (size_t j = 0; j < i && first_line == 0; j++) {
+            const yaml_node_t *other = yaml_document_get_node(w->doc, pairs[j].key);
+            if (other->type == YAML_SCALAR_NODE &&
+                strcmp((const char *)other->data.scalar.value, key) == 0) {
+                first_line = line_of(other);
+            }
+        }
+        if (first_line != 0) {
+            report(w, line_of(kn), child, "duplicate key (first set on line %d)", first_line);
+            continue;
+        }
+        if (!visit(w, pairs[i].value)) {
+            report(w, line_of(kn), child, "YAML aliases are not supported; write the value out");
+            continue;
+        }
+        fn(w, child, key, kn, vn, ctx);
+    }
+}
+
+static void set_table_key(struct walk *w, const char *path, const yaml_node_t *vn)
+{
+    const struct lia_config_key *k = lia_config_key_find(path);
+    bool null_ok = k->kind == LIA_CONFIG_STRING && k->min == 0;
+    const char *text = as_scalar(w, path, vn, null_ok);
+    struct lia_err err;
+
+    if (text != NULL && lia_config_set(w->cfg, path, text, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void section_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                          const yaml_node_t *vn, void *ctx)
+{
+    const char *section = ctx;
+    if (lia_config_key_find(path) == NULL) {
+        unknown_table_key(w, kn, path, section, key);
+        return;
+    }
+    set_table_key(w, path, vn);
+}
+
+static void region_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                         const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    const char *region = as_scalar(w, path, vn, false);
+    (void)ctx;
+
+    if (region != NULL && lia_config_add_region(w->cfg, key, region, &err) != 0) {
+        add_err(w, line_of(kn), &err);
+    }
+}
+
+static void field_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                        const yaml_node_t *vn, void *ctx)
+{
+    struct lia_source *src = ctx;
+    struct lia_err err;
+
+    if (lia_field_from_name(key) < 0) {
+        struct suggestion s;
+        suggest_init(&s, key);
+        for (int f = 0; f < LIA_FIELD_COUNT; f++) {
+            const char *name = lia_field_name((enum lia_field)f);
+            suggest_try(&s, name, strlen(name));
+        }
+        report_unknown(w, kn, path, "field", &s);
+        return;
+    }
+    const char *pointer = as_scalar(w, path, vn, true);
+    if (pointer != NULL && lia_config_source_set_field(src, key, pointer, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void source_key_entry(struct walk *w, const char *path, const char *key,
+                             const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    struct lia_source *src = ctx;
+    size_t n;
+    const struct lia_config_key *keys = lia_config_source_keys(&n);
+    bool known = false;
+    struct lia_err err;
+
+    if (strcmp(key, "fields") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, field_entry, src);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        known = known || strcmp(keys[i].name, key) == 0;
+    }
+    if (!known) {
+        struct suggestion s;
+        suggest_init(&s, key);
+        for (size_t i = 0; i < n; i++) {
+            suggest_try(&s, keys[i].name, strlen(keys[i].name));
+        }
+        suggest_try(&s, "fields", strlen("fields"));
+        report_unknown(w, kn, path, "key", &s);
+        return;
+    }
+    const char *text = as_scalar(w, path, vn, false);
+    if (text == NULL) {
+        return;
+    }
+    if (lia_config_source_set(src, key, text, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    } else if (strncmp(key, "secret", strlen("secret")) == 0) {
+        src->secret_line = line_of(kn);
+    }
+}
+
+static void source_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                         const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    (void)ctx;
+
+    struct lia_source *src = lia_config_add_source(w->cfg, key, line_of(kn), &err);
+    if (src == NULL) {
+        add_err(w, line_of(kn), &err);
+        return;
+    }
+    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
+        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
+        return;
+    }
+    if (vn->type == YAML_MAPPING_NODE) {
+        walk_map(w, path, vn, source_key_entry, src);
+    }
+    if (lia_config_source_check(src, &err) != 0) {
+        add_err(w, line_of(kn), &err);
+    }
+}
+
+/* True when some table key lives under "section.". */
+static bool is_section(const char *section)
+{
+    size_t n;
+    const struct lia_config_key *keys = lia_config_keys(&n);
+    size_t len = strlen(section);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(keys[i].name, section, len) == 0 && keys[i].name[len] == '.') {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void root_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                       const yaml_node_t *vn, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(key, "regions") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, region_entry, NULL);
+        }
+    } else if (strcmp(key, "sources") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, source_entry, NULL);
+        }
+    } else if (is_section(key)) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, section_entry, (void *)key);
+        }
+    } else if (lia_config_key_find(key) != NULL) {
+        set_table_key(w, path, vn);
+    } else {
+        unknown_table_key(w, kn, path, "", key);
+    }
+}
+
+/* Line of a byte offset, for reader errors, which carry no mark. */
+static int line_at(const char *yaml, size_t len, size_t offset)
+{
+    int line = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        line += yaml[i] == '\n';
+    }
+    return line;
+}
+
+static void report_syntax(struct walk *w, const yaml_parser_t *p, const char *yaml, size_t len)
+{
+    const char *problem = p->problem != NULL ? p->problem : "malformed YAML";
+    struct lia_err err;
+
+    if (p->error == YAML_MEMORY_ERROR) {
+        abort();
+    }
+    if (p->error == YAML_READER_ERROR) {
+        lia_err_set(&err, LIA_E_CONFIG, NULL, "not valid UTF-8 text: %s", problem);
+        add_err(w, line_at(yaml, len, p->problem_offset), &err);
+        return;
+    }
+    if (p->context != NULL) {
+        lia_err_set(&err, LIA_E_CONFIG, NULL, "YAML syntax error: %s (%s on line %d)", problem,
+                    p->context, (int)p->context_mark.line + 1);
+    } else {
+        lia_err_set(&err, LIA_E_CONFIG, NULL, "YAML syntax error: %s", problem);
+    }
+    err.column = (int)p->problem_mark.column + 1;
+    add_err(w, (int)p->problem_mark.line + 1, &err);
+}
+
+static void walk_document(struct walk *w, yaml_document_t *doc)
+{
+    yaml_node_t *root = yaml_document_get_root_node(doc);
+    if (root == NULL || is_null(root)) {
+        return;
+    }
+    if (root->type != YAML_MAPPING_NODE) {
+        report(w, line_of(root), NULL, "the configuration must be a map of keys, got %s",
+               shape_of(root));
+        return;
+    }
+    w->doc = doc;
+    w->seen = xcalloc((size_t)(doc->nodes.top - doc->nodes.start), sizeof(bool));
+    visit(w, 1);
+    walk_map(w, "", root, root_entry, NULL);
+    free(w->seen);
+    w->seen = NULL;
+}
+
+struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *filename,
+                                    struct lia_errlist *errs)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_document_t extra;
+    struct walk w = {.errs = errs, .first_error = errs->n};
+
+    w.cfg = lia_config_new(filename);
+    if (!yaml_parser_initialize(&parser)) {
+        abort();
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        report_syntax(&w, &parser, yaml, len);
+        goto out;
+    }
+    walk_document(&w, &doc);
+    yaml_document_delete(&doc);
+
+    /* A second document would be silently ignored by a reader that stops at the first. */
+    if (!yaml_parser_load(&parser, &extra)) {
+        report_syntax(&w, &parser, yaml, len);
+        goto out;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&extra);
+    if (root != NULL) {
+        report(&w, line_of(root), NULL, "only one YAML document is allowed per file");
+    }
+    yaml_document_delete(&extra);
+
+out:
+    yaml_parser_delete(&parser);
+    if (errs->n != w.first_error) {
+        lia_config_free(w.cfg);
+        return NULL;
+    }
+    return w.cfg;
+}

@@ -1,0 +1,32 @@
+-- Tickets as liaison stores them: only what aggregation needs, plus the raw payload when a
+-- source asks for it. One row per (source, helpdesk ticket id).
+CREATE TABLE tickets (
+    id            bigserial PRIMARY KEY,
+    source        text        NOT NULL,
+    external_id   text        NOT NULL,
+    created_at    timestamptz NOT NULL,
+    received_at   timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL,
+    country       text        NOT NULL,
+    region        text        NOT NULL,
+    account_id    text,
+    tier          text,
+    platform      text        NOT NULL,
+    app_version   text,
+    feature_flags text[]      NOT NULL DEFAULT '{}',
+    subject       text,
+    link          text,
+    raw           jsonb,
+    UNIQUE (source, external_id)
+);
+
+CREATE INDEX tickets_created_at ON tickets (created_at);
+
+-- Every accepted delivery, so a helpdesk's retry of the same event is recognised.
+CREATE TABLE ticket_events (
+    source      text        NOT NULL,
+    event_id    text        NOT NULL,
+    kind        text        NOT NULL CHECK (kind IN ('create', 'update')),
+    received_at timestamptz NOT NULL,
+    PRIMARY KEY (source, event_id)
+);

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* Ticket model: field names, flag sets, validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "mem.h"
+#include "ticket.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void test_field_names_round_trip(void **state)
+{
+    (void)state;
+    for (int f = 0; f < LIA_FIELD_COUNT; f++) {
+        assert_int_equal(lia_field_from_name(lia_field_name((enum lia_field)f)), f);
+    }
+    assert_int_equal(lia_field_from_name("country_code"), -1);
+    assert_string_equal(lia_field_name(LIA_F_APP_VERSION), "app_version");
+}
+
+static void test_flags_from_string_and_array(void **state)
+{
+    (void)state;
+    struct lia_ticket t;
+    lia_ticket_init(&t);
+    json_t *s = json_string("  New-Checkout, dark_mode;beta  beta ");
+    assert_int_equal(lia_ticket_add_flags(&t, s, NULL), 0);
+    json_t *a = json_pack("[s, s]", "ZZZ", "new-checkout");
+    assert_int_equal(lia_ticket_add_flags(&t, a, NULL), 0);
+    assert_int_equal(t.nflags, 4);
+    assert_string_equal(t.flags[0], "beta");
+    assert_string_equal(t.flags[1], "dark_mode");
+    assert_string_equal(t.flags[2], "new-checkout");
+    assert_string_equal(t.flags[3], "zzz");
+    json_decref(s);
+    json_decref(a);
+    lia_ticket_fini(&t);
+    assert_int_equal(t.nflags, 0);
+    assert_null(t.flags);
+}
+
+static void test_flag_limits(void **state)
+{
+    (void)state;
+    struct lia_ticket t;
+    lia_ticket_init(&t);
+    struct lia_err err;
+    char long_flag[66];
+    memset(long_flag, 'f', 65);
+    long_flag[65] = '\0';
+    json_t *v = json_string(long_flag);
+    assert_int_equal(lia_ticket_add_flags(&t, v, &err), -1);
+    assert_int_equal(err.code, LIA_E_INVALID_FIELD);
+    assert_string_equal(err.path, "flags");
+    json_decref(v);
+
+    json_t *many = json_array();
+    for (int i = 0; i <= LIA_TICKET_MAX_FLAGS; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "f%03d", i);
+        json_array_append_new(many, json_string(name));
+    }
+    assert_int_equal(lia_ticket_add_flags(&t, many, &err), -1);
+    assert_int_equal(t.nflags, LIA_TICKET_MAX_FLAGS);
+    json_decref(many);
+    lia_ticket_fini(&t);
+}
+
+static void test_validate(void **state)
+{
+    (void)state;
+    struct lia_ticket t;
+    lia_ticket_init(&t);
+    struct lia_err err;
+    assert_int_equal(lia_ticket_validate(&t, &err), -1);
+    assert_string_equal(err.path, "ticket_id");
+    t.external_id = xstrdup("1");
+    t.event_id = xstrdup("e");
+    t.region = xstrdup("emea");
+    assert_int_equal(lia_ticket_validate(&t, &err), -1);
+    assert_string_equal(err.path, "created_at");
+    t.created_ms = 1;
+    assert_int_equal(lia_ticket_validate(&t, &err), -1);
+    assert_string_equal(err.path, "country");
+    memcpy(t.country, "DE", 3);
+    assert_int_equal(lia_ticket_validate(&t, &err), 0);
+    lia_ticket_fini(&t);
+}
+
+static void test_platform_names(void **state)
+{
+    (void)state;
+    assert_string_equal(lia_platform_name(LIA_PLATFORM_IOS), "ios");
+    assert_string_equal(lia_platform_name(LIA_PLATFORM_ANDROID), "android");
+    assert_string_equal(lia_platform_name(LIA_PLATFORM_WEB), "web");
+    assert_string_equal(lia_platform_name(LIA_PLATFORM_DESKTOP), "desktop");
+    assert_string_equal(lia_platform_name(LIA_PLATFORM_OTHER), "other");
+    assert_string_equal(lia_platform_name(LIA_PLATFORM_UNKNOWN), "unknown");
+}
+
+int main(void)
+{
+    lia_mem_install_json_allocator();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_field_names_round_trip),
+        cmocka_unit_test(test_flags_from_string_and_array),
+        cmocka_unit_test(test_flag_limits),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_platform_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
