@@ -188,6 +188,10 @@ static PGconn *connect_with_backoff(struct batcher *b)
     int64_t backoff = BACKOFF_MIN_MS;
     for (;;) {
         PGconn *conn = store_connect(b->url);
+        if (conn != NULL && !store_prepare_writer(conn)) {
+            PQfinish(conn);
+            conn = NULL;
+        }
         if (conn != NULL) {
             if (atomic_exchange(&b->down, false)) {
                 log_info("database reachable again");

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +37,8 @@ static void add_error(struct lia_errlist *errs, int line, const char *key, const
 }
 
 /* Reads all of fd into a new NUL-terminated buffer of at most max bytes. Returns the buffer, or
- * NULL with errno set (EFBIG when the contents pass max). */
+ * NULL with errno set (EFBIG when the contents pass max). What was read may hold secrets, so it
+ * is wiped before being freed. */
 static char *read_bounded(int fd, size_t max, size_t *len)
 {
     char *buf = xmalloc(max + 2);
@@ -49,6 +51,7 @@ static char *read_bounded(int fd, size_t max, size_t *len)
         }
         if (r < 0) {
             int saved = errno;
+            explicit_bzero(buf, n);
             free(buf);
             errno = saved;
             return NULL;
@@ -58,6 +61,7 @@ static char *read_bounded(int fd, size_t max, size_t *len)
         }
         n += (size_t)r;
         if (n > max) {
+            explicit_bzero(buf, n);
             free(buf);
             errno = EFBIG;
             return NULL;
@@ -184,8 +188,8 @@ out:
 }
 
 /* Gives src its secret from the first place that has one (see confload.h). The inline secret
- * needs nothing. */
-static void resolve_secret(const char *cfg_path, struct lia_source *src, struct lia_errlist *errs)
+ * needs nothing. Returns false after adding an error. */
+static bool resolve_secret(const char *cfg_path, struct lia_source *src, struct lia_errlist *errs)
 {
     char env[128];
     char key[160];
@@ -195,29 +199,51 @@ static void resolve_secret(const char *cfg_path, struct lia_source *src, struct 
         const char *v = getenv(env);
         if (v != NULL && v[0] != '\0') {
             lia_config_source_set_secret(src, v);
-            return;
+            return true;
         }
     }
     if (src->secret_env != NULL) {
         const char *v = getenv(src->secret_env);
         snprintf(key, sizeof(key), "sources.%s.secret_env", src->name);
-        if (v == NULL) {
-            add_error(errs, line, key, "environment variable %s is not set", src->secret_env);
-        } else if (v[0] == '\0') {
-            add_error(errs, line, key, "environment variable %s is empty", src->secret_env);
-        } else {
-            lia_config_source_set_secret(src, v);
+        if (v == NULL || v[0] == '\0') {
+            add_error(errs, line, key, "environment variable %s is %s", src->secret_env,
+                      v == NULL ? "not set" : "empty");
+            return false;
         }
-        return;
+        lia_config_source_set_secret(src, v);
+        return true;
     }
     if (src->secret_file != NULL) {
         char *secret = read_secret_file(cfg_path, src, line, errs);
-        if (secret != NULL) {
-            lia_config_source_set_secret(src, secret);
-            explicit_bzero(secret, strlen(secret));
-            free(secret);
+        if (secret == NULL) {
+            return false;
+        }
+        lia_config_source_set_secret(src, secret);
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+    }
+    return true;
+}
+
+/* Appends the errors of lia_config_validate, leaving out its "no secret" for sources whose
+ * secret could not be read: that was already said, with the reason. */
+static void validate(const struct lia_config *cfg, const bool *unresolved, struct lia_errlist *errs)
+{
+    struct lia_errlist found = {0};
+    char path[sizeof(found.items[0].path)];
+
+    lia_config_validate(cfg, &found);
+    for (size_t i = 0; i < found.n; i++) {
+        bool repeat = false;
+        for (size_t j = 0; j < cfg->nsources && !repeat; j++) {
+            snprintf(path, sizeof(path), "sources.%s", cfg->sources[j].name);
+            repeat = unresolved[j] && strcmp(found.items[i].path, path) == 0;
+        }
+        if (!repeat) {
+            lia_errlist_add(errs, &found.items[i]);
         }
     }
+    lia_errlist_fini(&found);
 }
 
 struct lia_config *confload_load(const char *path, struct lia_errlist *errs)
@@ -231,6 +257,7 @@ struct lia_config *confload_load(const char *path, struct lia_errlist *errs)
         return NULL;
     }
     cfg = lia_config_parse(text, len, path, errs);
+    explicit_bzero(text, len);
     free(text);
     if (cfg == NULL) {
         return NULL;
@@ -243,10 +270,12 @@ struct lia_config *confload_load(const char *path, struct lia_errlist *errs)
             add_error(errs, 0, NULL, "LIAISON_DATABASE_URL: %s", err.msg);
         }
     }
+    bool *unresolved = xcalloc(cfg->nsources, sizeof(bool));
     for (size_t i = 0; i < cfg->nsources; i++) {
-        resolve_secret(path, &cfg->sources[i], errs);
+        unresolved[i] = !resolve_secret(path, &cfg->sources[i], errs);
     }
-    lia_config_validate(cfg, errs);
+    validate(cfg, unresolved, errs);
+    free(unresolved);
     if (errs->n != before) {
         lia_config_free(cfg);
         return NULL;

@@ -188,31 +188,13 @@ static void write_ready_file(const char *path, uint16_t port)
     }
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* Warns about keys a reload cannot change; the rest of the new config is applied. */
 static void warn_restart_keys(const struct lia_config *old, const struct lia_config *cfg)
 {
-    if (strcmp(old->listen_host, cfg->listen_host) != 0 || old->listen_port != cfg->listen_port) {
-        log_warnx("listen changed; restart required");
-    }
-    if (!same_text(old->database_url, cfg->database_url)) {
-        log_warnx("database_url changed; restart required");
-    }
-    if (old->http_threads != cfg->http_threads || old->max_connections != cfg->max_connections ||
-        old->per_ip_connections != cfg->per_ip_connections ||
-        old->connection_timeout_ms != cfg->connection_timeout_ms ||
-        old->max_header_bytes != cfg->max_header_bytes) {
-        log_warnx("http settings changed; restart required");
-    }
-    if (old->batch_writers != cfg->batch_writers ||
-        old->batch_max_tickets != cfg->batch_max_tickets ||
-        old->batch_max_wait_ms != cfg->batch_max_wait_ms ||
-        old->batch_max_pending != cfg->batch_max_pending) {
-        log_warnx("batch settings changed; restart required");
+    const char *keys[16];
+    size_t n = lia_config_restart_keys(old, cfg, keys, sizeof(keys) / sizeof(keys[0]));
+    for (size_t i = 0; i < n && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        log_warnx("%s changed; restart required", keys[i]);
     }
 }
 
@@ -222,7 +204,11 @@ static void reload(struct app *app, const char *path)
     struct lia_config *cfg = confload_load(path, &errs);
     if (cfg == NULL) {
         for (size_t i = 0; i < errs.n; i++) {
-            log_warnx("reload: %s:%d: %s", path, errs.items[i].line, errs.items[i].msg);
+            if (errs.items[i].line > 0) {
+                log_warnx("reload: %s:%d: %s", path, errs.items[i].line, errs.items[i].msg);
+            } else {
+                log_warnx("reload: %s: %s", path, errs.items[i].msg);
+            }
         }
         log_warnx("configuration reload failed; keeping the running configuration");
         lia_errlist_fini(&errs);

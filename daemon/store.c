@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define INGEST_STATEMENT "liaison_ingest"
+
 PGconn *store_connect(const char *url)
 {
     const char *const keys[] = {"dbname", "application_name", "connect_timeout", NULL};
@@ -108,6 +110,28 @@ static const char ingest_sql[] =
     " LEFT JOIN updated ON updated.source = input.s AND updated.external_id = input.x"
     "   AND input.k = 'update'";
 
+bool store_prepare_writer(PGconn *conn)
+{
+    /* The batch statement is planned once per connection: planning it costs more than running
+     * it for a small group, and its plan does not depend on the parameter. */
+    PGresult *res = PQexec(conn, "SET plan_cache_mode = force_generic_plan");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) {
+        return false;
+    }
+    res = PQprepare(conn, INGEST_STATEMENT, ingest_sql, 1, NULL);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
+        msg[strcspn(msg, "\n")] = '\0';
+        log_warnx("preparing the ingest statement failed: %s", msg);
+    }
+    PQclear(res);
+    return ok;
+}
+
 static json_t *text_or_null(const char *s)
 {
     return s == NULL ? json_null() : json_string(s);
@@ -154,7 +178,7 @@ enum store_result store_ingest(PGconn *conn, struct ingest_item *const *items, s
     json_decref(rows);
 
     const char *params[] = {param};
-    PGresult *res = PQexecParams(conn, ingest_sql, 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(conn, INGEST_STATEMENT, 1, params, NULL, NULL, 0);
     enum store_result result = STORE_OK;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         result = store_classify(conn, res);

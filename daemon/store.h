@@ -21,6 +21,10 @@ enum store_result {
  * NULL after logging why (the message never contains the password). */
 PGconn *store_connect(const char *url);
 
+/* Prepares the statements a batch writer uses on conn. Returns false (logged) when the
+ * schema is missing or the connection failed. */
+bool store_prepare_writer(PGconn *conn);
+
 /* Classifies a failed result (or a NULL result) on conn. */
 enum store_result store_classify(PGconn *conn, const PGresult *res);
 

@@ -61,7 +61,8 @@ struct lia_config {
     size_t nregions;
 };
 
-/* A growable list of errors, so every problem in a file is reported at once. */
+/* A growable list of errors, so every problem in a file is reported at once. Starts zeroed
+ * ({0}); lia_errlist_fini frees it and leaves it empty for reuse. */
 struct lia_errlist {
     struct lia_err *items;
     size_t n;
@@ -74,8 +75,10 @@ void lia_errlist_add(struct lia_errlist *l, const struct lia_err *err);
 /* Parses YAML bytes into a new config. filename is used only in messages. Unknown keys,
  * duplicate keys, wrong types and out-of-range values are errors naming line and key; all of
  * them are appended to errs. Secrets given inline are copied; secret_env/secret_file are only
- * recorded (the caller resolves them, then calls lia_config_validate). Returns a new config,
- * free with lia_config_free, or NULL when errs got at least one error. */
+ * recorded (the caller resolves them, then calls lia_config_validate). An empty file gives the
+ * defaults. Aliases, merge keys and a second document are refused; after 50 errors the parse
+ * stops with a last "too many errors" entry. Returns a new config, free with lia_config_free, or
+ * NULL when errs got at least one error. Thread-safe: no shared state. */
 struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *filename,
                                     struct lia_errlist *errs);
 

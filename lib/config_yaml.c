@@ -195,7 +195,8 @@ static void suggest_try(struct suggestion *s, const char *cand, size_t len)
 {
     size_t klen = strlen(s->key);
     size_t d = distance(s->key, klen, cand, len);
-    if (d < s->dist && d < klen) {
+    /* One edit in three letters is a typo; two in four is another word ("foo" is not "log"). */
+    if (d < s->dist && d * 3 <= klen) {
         s->best = cand;
         s->best_len = len;
         s->dist = d;
@@ -272,6 +273,10 @@ static void walk_map(struct walk *w, const char *path, const yaml_node_t *map, e
         const yaml_node_t *vn = yaml_document_get_node(w->doc, pairs[i].value);
         if (kn->type != YAML_SCALAR_NODE) {
             report(w, line_of(kn), path, "a key must be text, not %s", shape_of(kn));
+            continue;
+        }
+        if (strlen((const char *)kn->data.scalar.value) != kn->data.scalar.length) {
+            report(w, line_of(kn), path, "a key contains a NUL character");
             continue;
         }
         if (!visit(w, pairs[i].key)) {
@@ -358,10 +363,18 @@ static void field_entry(struct walk *w, const char *path, const char *key, const
     }
 }
 
+/* The source being walked, and whether its entry names a type (even a wrong one, which has its
+ * own error). */
+struct source_walk {
+    struct lia_source *src;
+    bool type_given;
+};
+
 static void source_key_entry(struct walk *w, const char *path, const char *key,
                              const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
 {
-    struct lia_source *src = ctx;
+    struct source_walk *sw = ctx;
+    struct lia_source *src = sw->src;
     size_t n;
     const struct lia_config_key *keys = lia_config_source_keys(&n);
     bool known = false;
@@ -386,6 +399,7 @@ static void source_key_entry(struct walk *w, const char *path, const char *key,
         report_unknown(w, kn, path, "key", &s);
         return;
     }
+    sw->type_given = sw->type_given || strcmp(key, "type") == 0;
     const char *text = as_scalar(w, path, vn, false);
     if (text == NULL) {
         return;
@@ -412,10 +426,11 @@ static void source_entry(struct walk *w, const char *path, const char *key, cons
         report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
         return;
     }
+    struct source_walk sw = {.src = src};
     if (vn->type == YAML_MAPPING_NODE) {
-        walk_map(w, path, vn, source_key_entry, src);
+        walk_map(w, path, vn, source_key_entry, &sw);
     }
-    if (lia_config_source_check(src, &err) != 0) {
+    if (!sw.type_given && lia_config_source_check(src, &err) != 0) {
         add_err(w, line_of(kn), &err);
     }
 }
@@ -521,7 +536,9 @@ struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *fi
     if (!yaml_parser_initialize(&parser)) {
         abort();
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    /* libyaml asserts on a NULL input even when it is empty. */
+    yaml_parser_set_input_string(&parser, (const unsigned char *)(yaml != NULL ? yaml : ""),
+                                 yaml != NULL ? len : 0);
     if (!yaml_parser_load(&parser, &doc)) {
         report_syntax(&w, &parser, yaml, len);
         goto out;

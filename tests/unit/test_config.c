@@ -1,0 +1,1155 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of lib/config.c and lib/config_yaml.c: defaults, the key table and its bounds,
+ * YAML shape errors with lines, sources, regions, printing, and the example file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "adapter.h"
+#include "config.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+static struct lia_config *parse(const char *yaml, struct lia_errlist *errs)
+{
+    return lia_config_parse(yaml, strlen(yaml), "test.yaml", errs);
+}
+
+static struct lia_config *parse_ok(const char *yaml)
+{
+    struct lia_errlist errs = {0};
+    struct lia_config *cfg = parse(yaml, &errs);
+    if (cfg == NULL) {
+        for (size_t i = 0; i < errs.n; i++) {
+            print_message("unexpected error: %d: %s\n", errs.items[i].line, errs.items[i].msg);
+        }
+    }
+    assert_non_null(cfg);
+    assert_int_equal(errs.n, 0);
+    lia_errlist_fini(&errs);
+    return cfg;
+}
+
+/* Parses yaml, which must fail with exactly one error at line, for path, reading msg. */
+static void expect_error(const char *yaml, int line, const char *path, const char *msg)
+{
+    struct lia_errlist errs = {0};
+    struct lia_config *cfg = parse(yaml, &errs);
+    if (errs.n != 1) {
+        print_message("yaml: %s\n", yaml);
+        for (size_t i = 0; i < errs.n; i++) {
+            print_message("error: %d: %s\n", errs.items[i].line, errs.items[i].msg);
+        }
+    }
+    assert_null(cfg);
+    assert_int_equal(errs.n, 1);
+    assert_int_equal(errs.items[0].code, LIA_E_CONFIG);
+    assert_string_equal(errs.items[0].msg, msg);
+    assert_string_equal(errs.items[0].path, path);
+    assert_int_equal(errs.items[0].line, line);
+    lia_errlist_fini(&errs);
+}
+
+struct error_case {
+    const char *yaml;
+    int line;
+    const char *path;
+    const char *msg;
+};
+
+static void run_error_cases(const struct error_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        expect_error(cases[i].yaml, cases[i].line, cases[i].path, cases[i].msg);
+    }
+}
+
+#define RUN_ERROR_CASES(cases) run_error_cases(cases, sizeof(cases) / sizeof(cases[0]))
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("");
+    assert_string_equal(cfg->path, "test.yaml");
+    assert_string_equal(cfg->listen_host, "127.0.0.1");
+    assert_int_equal(cfg->listen_port, 8080);
+    assert_null(cfg->database_url);
+    assert_int_equal(cfg->http_threads, 2);
+    assert_int_equal(cfg->max_connections, 1024);
+    assert_int_equal(cfg->per_ip_connections, 0);
+    assert_int_equal(cfg->connection_timeout_ms, 30000);
+    assert_int_equal(cfg->max_body_bytes, 1048576);
+    assert_int_equal(cfg->max_header_bytes, 32768);
+    assert_int_equal(cfg->max_json_depth, 32);
+    assert_int_equal(cfg->batch_max_tickets, 256);
+    assert_int_equal(cfg->batch_max_wait_ms, 1);
+    assert_int_equal(cfg->batch_writers, 2);
+    assert_int_equal(cfg->batch_max_pending, 10000);
+    assert_int_equal(cfg->retry_after_s, 5);
+    assert_string_equal(cfg->log_level, "info");
+    assert_int_equal(cfg->nsources, 0);
+    assert_null(cfg->sources);
+    assert_int_equal(cfg->nregions, 0);
+
+    struct lia_errlist errs = {0};
+    assert_int_equal(lia_config_validate(cfg, &errs), 0);
+    assert_int_equal(errs.n, 0);
+    lia_config_free(cfg);
+}
+
+static void test_empty_documents(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "", "\n", "# only a comment\n", "---\n", "~\n", "---\n...\n", "null\n",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        struct lia_config *cfg = parse_ok(docs[i]);
+        assert_int_equal(cfg->listen_port, 8080);
+        assert_int_equal(cfg->http_threads, 2);
+        lia_config_free(cfg);
+    }
+}
+
+/* The table as documented, written out independently of lib/config.c. */
+static void test_key_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *type, *def;
+        bool reloadable;
+        uint64_t min, max;
+    } want[] = {
+        {"listen", "address", "127.0.0.1:8080", false, 0, 65535},
+        {"database_url", "string", "", false, 0, 4096},
+        {"http.threads", "uint", "2", false, 1, 64},
+        {"http.max_connections", "uint", "1024", false, 1, 100000},
+        {"http.per_ip_connections", "uint", "0", false, 0, 100000},
+        {"http.connection_timeout", "duration", "30s", false, 1000, 3600000},
+        {"http.max_body_bytes", "size", "1MiB", true, 1024, 67108864},
+        {"http.max_header_bytes", "size", "32KiB", false, 4096, 1048576},
+        {"http.max_json_depth", "uint", "32", true, 2, 1000},
+        {"batch.max_tickets", "uint", "256", false, 1, 10000},
+        {"batch.max_wait", "duration", "1ms", false, 0, 1000},
+        {"batch.writers", "uint", "2", false, 1, 16},
+        {"batch.max_pending", "uint", "10000", false, 1, 1000000},
+        {"batch.retry_after", "duration", "5s", true, 1000, 3600000},
+        {"log.level", "enum", "info", true, 0, 0},
+    };
+    size_t n;
+    const struct lia_config_key *keys = lia_config_keys(&n);
+    assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(keys[i].name, want[i].name);
+        assert_string_equal(keys[i].type, want[i].type);
+        assert_string_equal(keys[i].def, want[i].def);
+        assert_int_equal(keys[i].reloadable, want[i].reloadable);
+        assert_int_equal(keys[i].min, want[i].min);
+        assert_int_equal(keys[i].max, want[i].max);
+        assert_non_null(keys[i].doc);
+        assert_ptr_equal(lia_config_key_find(want[i].name), &keys[i]);
+        assert_int_equal(keys[i].secret, strcmp(want[i].name, "database_url") == 0);
+    }
+    assert_null(lia_config_key_find("http"));
+    assert_null(lia_config_key_find("sources"));
+
+    static const char *const source_names[] = {
+        "type", "secret", "secret_env", "secret_file", "replay_window", "store_raw",
+    };
+    const struct lia_config_key *skeys = lia_config_source_keys(&n);
+    assert_int_equal(n, sizeof(source_names) / sizeof(source_names[0]));
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(skeys[i].name, source_names[i]);
+    }
+}
+
+/* Reads the numeric value of a table key back out of cfg, in the key's bound units. */
+static uint64_t read_back(const struct lia_config *cfg, const struct lia_config_key *k)
+{
+    const char *at = (const char *)cfg + k->offset;
+    switch (k->kind) {
+    case LIA_CONFIG_UINT:
+        return *(const uint32_t *)(const void *)at;
+    case LIA_CONFIG_SIZE:
+        return *(const uint64_t *)(const void *)at;
+    case LIA_CONFIG_DURATION:
+        return (uint64_t) * (const int64_t *)(const void *)at;
+    case LIA_CONFIG_SECONDS:
+        return (uint64_t) * (const int64_t *)(const void *)at * 1000;
+    default:
+        fail_msg("%s is not numeric", k->name);
+    }
+    return 0;
+}
+
+/* One document setting dotted key name to value. */
+static void key_yaml(const char *name, const char *value, char *out, size_t size)
+{
+    const char *dot = strchr(name, '.');
+    if (dot == NULL) {
+        snprintf(out, size, "%s: \"%s\"\n", name, value);
+    } else {
+        snprintf(out, size, "%.*s:\n  %s: \"%s\"\n", (int)(dot - name), name, dot + 1, value);
+    }
+}
+
+static void check_bound(const struct lia_config_key *k, uint64_t v, bool ok)
+{
+    char text[32];
+    char yaml[256];
+    bool ms = k->kind == LIA_CONFIG_DURATION || k->kind == LIA_CONFIG_SECONDS;
+    snprintf(text, sizeof(text), "%" PRIu64 "%s", v, ms ? "ms" : "");
+    key_yaml(k->name, text, yaml, sizeof(yaml));
+
+    struct lia_errlist errs = {0};
+    struct lia_config *cfg = parse(yaml, &errs);
+    if (ok) {
+        if (cfg == NULL) {
+            fail_msg("%s = %s rejected: %s", k->name, text, errs.items[0].msg);
+        }
+        assert_int_equal(read_back(cfg, k), v);
+    } else {
+        if (cfg != NULL) {
+            fail_msg("%s = %s accepted", k->name, text);
+        }
+        assert_int_equal(errs.n, 1);
+        assert_int_equal(errs.items[0].line, strchr(k->name, '.') != NULL ? 2 : 1);
+        assert_string_equal(errs.items[0].path, k->name);
+        assert_int_equal(errs.items[0].code, LIA_E_CONFIG);
+        assert_int_equal(strncmp(errs.items[0].msg, k->name, strlen(k->name)), 0);
+        assert_string_equal(errs.items[0].msg + strlen(k->name), strstr(errs.items[0].msg, ": "));
+    }
+    lia_config_free(cfg);
+    lia_errlist_fini(&errs);
+}
+
+/* min-1 rejected, min accepted, max accepted, max+1 rejected, for every numeric key. */
+static void test_bounds_from_table(void **state)
+{
+    (void)state;
+    size_t n;
+    size_t checked = 0;
+    const struct lia_config_key *keys = lia_config_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        const struct lia_config_key *k = &keys[i];
+        if (k->kind != LIA_CONFIG_UINT && k->kind != LIA_CONFIG_SIZE &&
+            k->kind != LIA_CONFIG_DURATION && k->kind != LIA_CONFIG_SECONDS) {
+            continue;
+        }
+        if (k->min > 0) {
+            check_bound(k, k->min - 1, false);
+        }
+        check_bound(k, k->min, true);
+        check_bound(k, k->max, true);
+        check_bound(k, k->max + 1, false);
+        checked++;
+    }
+    assert_int_equal(checked, 12);
+}
+
+static void test_value_errors(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"http:\n  max_body_bytes: 65MiB\n", 2, "http.max_body_bytes",
+         "http.max_body_bytes: must be between 1KiB and 64MiB, got \"65MiB\""},
+        {"http:\n  threads: 0\n", 2, "http.threads",
+         "http.threads: must be between 1 and 64, got \"0\""},
+        {"http:\n  threads: two\n", 2, "http.threads",
+         "http.threads: expected a whole number between 1 and 64, got \"two\""},
+        {"http:\n  connection_timeout: 30\n", 2, "http.connection_timeout",
+         "http.connection_timeout: expected a duration like \"30s\" between 1s and 1h (a unit is "
+         "required: ms, s, m, h, d), got \"30\""},
+        {"batch:\n  retry_after: 1500ms\n", 2, "batch.retry_after",
+         "batch.retry_after: must be a whole number of seconds, got \"1500ms\""},
+        {"log:\n  level: verbose\n", 2, "log.level",
+         "log.level: expected one of error|warn|info|debug, got \"verbose\""},
+        {"log:\n  level: \"\"\n", 2, "log.level",
+         "log.level: expected one of error|warn|info|debug, got \"\""},
+        {"http:\n  threads:\n", 2, "http.threads", "http.threads: missing value"},
+        {"http:\n  threads: ~\n", 2, "http.threads", "http.threads: missing value"},
+        {"listen: \"127.0.0.1\\0:80\"\n", 1, "listen", "listen: contains a NUL character"},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_retry_after_seconds(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("batch:\n  retry_after: 2m\n  max_wait: 0\n");
+    assert_int_equal(cfg->retry_after_s, 120);
+    assert_int_equal(cfg->batch_max_wait_ms, 0);
+    lia_config_free(cfg);
+}
+
+static void test_log_levels(void **state)
+{
+    (void)state;
+    static const char *const levels[] = {"error", "warn", "info", "debug"};
+    for (size_t i = 0; i < 4; i++) {
+        char yaml[64];
+        snprintf(yaml, sizeof(yaml), "log:\n  level: %s\n", levels[i]);
+        struct lia_config *cfg = parse_ok(yaml);
+        assert_string_equal(cfg->log_level, levels[i]);
+        lia_config_free(cfg);
+    }
+}
+
+static void test_listen(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        const char *host; /* NULL: rejected with msg */
+        int port;
+        const char *msg;
+    } cases[] = {
+        {"127.0.0.1:8080", "127.0.0.1", 8080, NULL},
+        {"0.0.0.0:0", "0.0.0.0", 0, NULL},
+        {"localhost:9000", "localhost", 9000, NULL},
+        {"[::1]:8080", "::1", 8080, NULL},
+        {"[::]:65535", "::", 65535, NULL},
+        {"127.0.0.1:65536", NULL, 0, "listen: must be at most 65535, got \"65536\""},
+        {"127.0.0.1:", NULL, 0, "listen: expected a whole number at most 65535, got \"\""},
+        {"::1:8080", NULL, 0,
+         "listen: write an IPv6 address in brackets, like \"[::1]:8080\", got \"::1:8080\""},
+        {"example.com:80", NULL, 0,
+         "listen: host must be an IPv4 address, localhost or a bracketed IPv6 address, got "
+         "\"example.com:80\""},
+        {"256.1.1.1:80", NULL, 0,
+         "listen: host must be an IPv4 address, localhost or a bracketed IPv6 address, got "
+         "\"256.1.1.1:80\""},
+        {"127.0.0.1", NULL, 0,
+         "listen: expected host:port, like 127.0.0.1:8080, got \"127.0.0.1\""},
+        {":8080", NULL, 0, "listen: missing or overlong host in \":8080\""},
+        {"[::1]8080", NULL, 0,
+         "listen: expected \"[IPv6]:port\", like \"[::1]:8080\", got \"[::1]8080\""},
+        {"[zz]:80", NULL, 0,
+         "listen: host must be an IPv4 address, localhost or a bracketed IPv6 address, got "
+         "\"[zz]:80\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char yaml[128];
+        snprintf(yaml, sizeof(yaml), "listen: \"%s\"\n", cases[i].value);
+        if (cases[i].host == NULL) {
+            expect_error(yaml, 1, "listen", cases[i].msg);
+            continue;
+        }
+        struct lia_config *cfg = parse_ok(yaml);
+        assert_string_equal(cfg->listen_host, cases[i].host);
+        assert_int_equal(cfg->listen_port, cases[i].port);
+        lia_config_free(cfg);
+    }
+}
+
+static void test_database_url(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("database_url: postgresql://liaison:hunter2@db/liaison\n");
+    assert_string_equal(cfg->database_url, "postgresql://liaison:hunter2@db/liaison");
+    lia_config_free(cfg);
+
+    static const char *const none[] = {"database_url: \"\"\n", "database_url:\n",
+                                       "database_url: ~\n"};
+    for (size_t i = 0; i < 3; i++) {
+        cfg = parse_ok(none[i]);
+        assert_null(cfg->database_url);
+        lia_config_free(cfg);
+    }
+}
+
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"http:\n  thread: 4\n", 2, "http.thread",
+         "http.thread: unknown key (did you mean threads?)"},
+        {"lisen: 127.0.0.1:80\n", 1, "lisen", "lisen: unknown key (did you mean listen?)"},
+        {"threads: 4\n", 1, "threads", "threads: unknown key (did you mean http.threads?)"},
+        {"http:\n  listen: 127.0.0.1:80\n", 2, "http.listen",
+         "http.listen: unknown key (did you mean listen?)"},
+        {"foo: 1\n", 1, "foo", "foo: unknown key"},
+        {"htp:\n  threads: 2\n", 1, "htp", "htp: unknown key (did you mean http?)"},
+        {"sourcse: {}\n", 1, "sourcse", "sourcse: unknown key (did you mean sources?)"},
+        {"<<: {listen: 127.0.0.1:80}\n", 1, "<<", "<<: YAML merge keys (<<) are not supported"},
+        {"sources:\n  a:\n    type: generic\n    secert: x\n", 4, "sources.a.secert",
+         "sources.a.secert: unknown key (did you mean secret?)"},
+        {"sources:\n  a:\n    type: generic\n    field: {}\n", 4, "sources.a.field",
+         "sources.a.field: unknown key (did you mean fields?)"},
+        {"sources:\n  a:\n    type: generic\n    fields:\n      acount_id: /a\n", 5,
+         "sources.a.fields.acount_id",
+         "sources.a.fields.acount_id: unknown field (did you mean account_id?)"},
+        {"sources:\n  a:\n    type: generic\n    fields:\n      zzz: /a\n", 5,
+         "sources.a.fields.zzz", "sources.a.fields.zzz: unknown field"},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_duplicate_keys(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"http:\n  threads: 2\n  threads: 3\n", 3, "http.threads",
+         "http.threads: duplicate key (first set on line 2)"},
+        {"http:\n  threads: 2\nhttp:\n  max_json_depth: 3\n", 3, "http",
+         "http: duplicate key (first set on line 1)"},
+        {"sources:\n  a:\n    type: generic\n  a:\n    type: zendesk\n", 4, "sources.a",
+         "sources.a: duplicate key (first set on line 2)"},
+        {"regions:\n  DE: dach\n  DE: emea\n", 3, "regions.DE",
+         "regions.DE: duplicate key (first set on line 2)"},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_wrong_types(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"http: 5\n", 1, "http", "http: expected a map, got a scalar"},
+        {"http:\n  threads: [1, 2]\n", 2, "http.threads",
+         "http.threads: expected a value, got a list"},
+        {"listen:\n  host: 127.0.0.1\n", 2, "listen", "listen: expected a value, got a map"},
+        {"- listen\n", 1, "", "the configuration must be a map of keys, got a list"},
+        {"just text\n", 1, "", "the configuration must be a map of keys, got a scalar"},
+        {"sources: [a]\n", 1, "sources", "sources: expected a map, got a list"},
+        {"sources:\n  a: 5\n", 2, "sources.a", "sources.a: expected a map, got a scalar"},
+        {"sources:\n  a:\n    type: generic\n    fields: [a]\n", 4, "sources.a.fields",
+         "sources.a.fields: expected a map, got a list"},
+        {"regions:\n  DE: [a]\n", 2, "regions.DE", "regions.DE: expected a value, got a list"},
+        {"regions: DE\n", 1, "regions", "regions: expected a map, got a scalar"},
+        {"http:\n  ? [a]\n  : 1\n", 2, "http", "http: a key must be text, not a list"},
+        {"http:\n  \"threads\\0x\": 1\n", 2, "http", "http: a key contains a NUL character"},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_syntax_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml;
+        int line;
+        const char *msg;
+    } cases[] = {
+        {"http:\n  threads: 2\n max_json_depth: [\n", 3,
+         "YAML syntax error: did not find expected key (while parsing a block mapping on line 1)"},
+        {"http:\n\tthreads: 2\n", 2,
+         "YAML syntax error: found character that cannot start any token (while scanning for "
+         "the next token on line 2)"},
+        {"listen: \"127.0.0.1:80\n", 2,
+         "YAML syntax error: found unexpected end of stream (while scanning a quoted scalar on "
+         "line 1)"},
+        {"listen: 127.0.0.1:80\nlog:\n  level: \xff\n", 3,
+         "not valid UTF-8 text: invalid leading UTF-8 octet"},
+        {"listen: 127.0.0.1:1\n---\nlisten: 127.0.0.1:2\n", 3,
+         "only one YAML document is allowed per file"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        expect_error(cases[i].yaml, cases[i].line, "", cases[i].msg);
+    }
+}
+
+static void test_aliases_rejected(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"http:\n  threads: &t 4\n  max_json_depth: *t\n", 3, "http.max_json_depth",
+         "http.max_json_depth: YAML aliases are not supported; write the value out"},
+        {"sources:\n  a: &s {type: generic, secret: x}\n  b: *s\n", 3, "sources.b",
+         "sources.b: YAML aliases are not supported; write the value out"},
+        {"http: &h\n  threads: 4\nbatch: *h\n", 3, "batch",
+         "batch: YAML aliases are not supported; write the value out"},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+/* Every problem of a file is reported, in file order, each at its own line. */
+static void test_many_errors(void **state)
+{
+    (void)state;
+    const char *yaml = "listen: nowhere\n"
+                       "http:\n"
+                       "  threads: 100\n"
+                       "  thread: 4\n"
+                       "batch:\n"
+                       "  max_wait: 2s\n"
+                       "log:\n"
+                       "  level: loud\n"
+                       "sources:\n"
+                       "  a:\n"
+                       "    secret: x\n"
+                       "    secret_file: /x\n";
+    static const struct {
+        int line;
+        const char *path;
+    } want[] = {
+        {1, "listen"},          {3, "http.threads"}, {4, "http.thread"},
+        {6, "batch.max_wait"},  {8, "log.level"},    {12, "sources.a.secret_file"},
+        {10, "sources.a.type"},
+    };
+    struct lia_errlist errs = {0};
+    assert_null(parse(yaml, &errs));
+    assert_int_equal(errs.n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < errs.n; i++) {
+        assert_int_equal(errs.items[i].line, want[i].line);
+        assert_string_equal(errs.items[i].path, want[i].path);
+    }
+    assert_string_equal(errs.items[5].msg, "sources.a.secret_file: secret is already set; give "
+                                           "only one of secret, secret_env and secret_file");
+    lia_errlist_fini(&errs);
+}
+
+static void test_error_cap(void **state)
+{
+    (void)state;
+    char yaml[4096];
+    size_t len = 0;
+    for (int i = 0; i < 80; i++) {
+        len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "unknown%d: 1\n", i);
+    }
+    struct lia_errlist errs = {0};
+    assert_null(parse(yaml, &errs));
+    assert_int_equal(errs.n, 51);
+    assert_int_equal(errs.items[49].line, 50);
+    assert_string_equal(errs.items[50].msg, "too many errors; stopped after 50");
+    assert_int_equal(errs.items[50].line, 51);
+    lia_errlist_fini(&errs);
+}
+
+static void test_map_size_cap(void **state)
+{
+    (void)state;
+    size_t cap = 1100 * 16;
+    char *yaml = malloc(cap);
+    size_t len = (size_t)snprintf(yaml, cap, "regions:\n");
+    for (int i = 0; i < 1025; i++) {
+        len += (size_t)snprintf(yaml + len, cap - len, "  K%d: x\n", i);
+    }
+    expect_error(yaml, 2, "regions", "regions: more than 1024 entries");
+    free(yaml);
+}
+
+static const char full_source[] = "sources:\n"
+                                  "  zendesk-prod:\n"
+                                  "    type: zendesk\n"
+                                  "    secret_env: ZENDESK_SECRET\n"
+                                  "    replay_window: 0\n"
+                                  "    store_raw: yes\n"
+                                  "    fields:\n"
+                                  "      ticket_id: /ticket/id\n"
+                                  "      country: /requester/country\n"
+                                  "      flags: \"\"\n"
+                                  "  generic.dev_1:\n"
+                                  "    type: generic\n"
+                                  "    secret: s3cret\n";
+
+static void test_sources(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok(full_source);
+    assert_int_equal(cfg->nsources, 2);
+
+    const struct lia_source *z = lia_config_source(cfg, "zendesk-prod");
+    assert_ptr_equal(z, &cfg->sources[0]);
+    assert_string_equal(z->name, "zendesk-prod");
+    assert_string_equal(z->type, "zendesk");
+    assert_ptr_equal(z->adapter, &lia_adapter_zendesk);
+    assert_null(z->secret);
+    assert_string_equal(z->secret_env, "ZENDESK_SECRET");
+    assert_null(z->secret_file);
+    assert_int_equal(z->secret_line, 4);
+    assert_int_equal(z->replay_window_ms, 0);
+    assert_true(z->store_raw);
+    assert_int_equal(z->line, 2);
+    assert_string_equal(z->fields[LIA_F_TICKET_ID], "/ticket/id");
+    assert_string_equal(z->fields[LIA_F_COUNTRY], "/requester/country");
+    assert_string_equal(z->fields[LIA_F_FLAGS], "");
+    assert_null(z->fields[LIA_F_ACCOUNT_ID]);
+
+    const struct lia_source *g = lia_config_source(cfg, "generic.dev_1");
+    assert_non_null(g);
+    assert_ptr_equal(g->adapter, &lia_adapter_generic);
+    assert_string_equal(g->secret, "s3cret");
+    assert_int_equal(g->replay_window_ms, 300000);
+    assert_false(g->store_raw);
+    assert_int_equal(g->line, 11);
+    assert_int_equal(g->secret_line, 13);
+
+    assert_null(lia_config_source(cfg, "missing"));
+    lia_config_free(cfg);
+
+    cfg = parse_ok("sources: {}\nregions:\n");
+    assert_int_equal(cfg->nsources, 0);
+    lia_config_free(cfg);
+}
+
+static void test_source_errors(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"sources:\n  a:\n    secret: s\n", 2, "sources.a.type",
+         "sources.a.type: required (known types: generic, zendesk)"},
+        {"sources:\n  a:\n", 2, "sources.a.type",
+         "sources.a.type: required (known types: generic, zendesk)"},
+        {"sources:\n  a:\n    type: jira\n", 3, "sources.a.type",
+         "sources.a.type: unknown type \"jira\" (known: generic, zendesk)"},
+        {"sources:\n  a:\n    type: generic\n    secret: s\n    secret_env: X\n", 5,
+         "sources.a.secret_env",
+         "sources.a.secret_env: secret is already set; give only one of secret, secret_env and "
+         "secret_file"},
+        {"sources:\n  a:\n    type: generic\n    secret_file: /f\n    secret: s\n", 5,
+         "sources.a.secret",
+         "sources.a.secret: secret_file is already set; give only one of secret, secret_env and "
+         "secret_file"},
+        {"sources:\n  a:\n    type: generic\n    secret: \"\"\n", 4, "sources.a.secret",
+         "sources.a.secret: must not be empty"},
+        {"sources:\n  a:\n    type: generic\n    secret_env: 1BAD\n", 4, "sources.a.secret_env",
+         "sources.a.secret_env: not an environment variable name: \"1BAD\""},
+        {"sources:\n  a:\n    type: generic\n    fields:\n      ticket_id: ticket/id\n", 5,
+         "sources.a.fields.ticket_id",
+         "sources.a.fields.ticket_id: not a JSON pointer (RFC 6901, like \"/ticket/id\"): "
+         "\"ticket/id\""},
+        {"sources:\n  a:\n    type: generic\n    fields:\n      ticket_id: /a~2b\n", 5,
+         "sources.a.fields.ticket_id",
+         "sources.a.fields.ticket_id: not a JSON pointer (RFC 6901, like \"/ticket/id\"): "
+         "\"/a~2b\""},
+        {"sources:\n  a:\n    type: generic\n    replay_window: 2d\n", 4, "sources.a.replay_window",
+         "sources.a.replay_window: must be at most 1d, got \"2d\""},
+        {"sources:\n  a:\n    type: generic\n    store_raw: maybe\n", 4, "sources.a.store_raw",
+         "sources.a.store_raw: expected true or false (also yes/no, on/off), got \"maybe\""},
+        {"sources:\n  Zendesk:\n    type: zendesk\n", 2, "sources.Zendesk",
+         "sources.Zendesk: a source name is 1 to 64 lower-case letters, digits, '.', '_' or '-', "
+         "starting with a letter or digit; got \"Zendesk\""},
+        {"sources:\n  -a:\n    type: zendesk\n", 2, "sources.-a",
+         "sources.-a: a source name is 1 to 64 lower-case letters, digits, '.', '_' or '-', "
+         "starting with a letter or digit; got \"-a\""},
+        {"sources:\n  a-b:\n    type: generic\n  a.b:\n    type: generic\n", 4, "sources.a.b",
+         "sources.a.b: its secret variable LIAISON_SECRET_A_B is also that of source a-b; "
+         "rename one"},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_source_name_length(void **state)
+{
+    (void)state;
+    char name[66];
+    char yaml[160];
+    memset(name, 'a', 64);
+    name[64] = '\0';
+    snprintf(yaml, sizeof(yaml), "sources:\n  %s:\n    type: generic\n", name);
+    struct lia_config *cfg = parse_ok(yaml);
+    assert_string_equal(cfg->sources[0].name, name);
+    lia_config_free(cfg);
+
+    name[64] = 'a';
+    name[65] = '\0';
+    snprintf(yaml, sizeof(yaml), "sources:\n  %s:\n    type: generic\n", name);
+    struct lia_errlist errs = {0};
+    assert_null(parse(yaml, &errs));
+    assert_int_equal(errs.n, 1);
+    assert_int_equal(errs.items[0].line, 2);
+    lia_errlist_fini(&errs);
+}
+
+static void test_regions(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("regions:\n  DE: dach\n  AT: dach\n  US: us-east_1\n");
+    assert_int_equal(cfg->nregions, 3);
+    assert_string_equal(cfg->regions[0].country, "DE");
+    assert_string_equal(lia_config_region(cfg, "DE"), "dach");
+    assert_string_equal(lia_config_region(cfg, "AT"), "dach");
+    assert_string_equal(lia_config_region(cfg, "US"), "us-east_1");
+    assert_string_equal(lia_config_region(cfg, "FR"), "emea");
+    assert_string_equal(lia_config_region(cfg, "BR"), "latam");
+    assert_string_equal(lia_config_region(cfg, "XX"), "unknown");
+    assert_string_equal(lia_config_region(cfg, "unknown"), "unknown");
+    assert_string_equal(lia_config_region(cfg, NULL), "unknown");
+    assert_string_equal(lia_config_region(NULL, "US"), "na");
+    lia_config_free(cfg);
+
+    static const struct error_case cases[] = {
+        {"regions:\n  de: dach\n", 2, "regions.de",
+         "regions.de: country codes are upper case: write DE"},
+        {"regions:\n  XX: dach\n", 2, "regions.XX",
+         "regions.XX: not an ISO 3166-1 alpha-2 country code"},
+        {"regions:\n  DEU: dach\n", 2, "regions.DEU",
+         "regions.DEU: not an ISO 3166-1 alpha-2 country code"},
+        {"regions:\n  DE: Dach\n", 2, "regions.DE",
+         "regions.DE: region must be 1 to 32 lower-case letters, digits, '-' or '_', got \"Dach\""},
+        {"regions:\n  DE:\n", 2, "regions.DE", "regions.DE: missing value"},
+        {"regions:\n  DE: abcdefghijabcdefghijabcdefghijabc\n", 2, "regions.DE",
+         "regions.DE: region must be 1 to 32 lower-case letters, digits, '-' or '_', got "
+         "\"abcdefghijabcdefghijabcdefghijab...\""},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_validate(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("sources:\n"
+                                      "  zendesk-prod:\n"
+                                      "    type: zendesk\n"
+                                      "    secret_env: ZENDESK_SECRET\n"
+                                      "  ok:\n"
+                                      "    type: generic\n"
+                                      "    secret: s\n");
+    struct lia_errlist errs = {0};
+    assert_int_equal(lia_config_validate(cfg, &errs), -1);
+    assert_int_equal(errs.n, 1);
+    assert_int_equal(errs.items[0].line, 2);
+    assert_string_equal(errs.items[0].path, "sources.zendesk-prod");
+    assert_string_equal(errs.items[0].msg,
+                        "sources.zendesk-prod: no secret; set secret, secret_env or secret_file, "
+                        "or the environment variable LIAISON_SECRET_ZENDESK_PROD");
+    lia_errlist_fini(&errs);
+
+    lia_config_source_set_secret(&cfg->sources[0], "");
+    assert_int_equal(lia_config_validate(cfg, &errs), -1);
+    assert_int_equal(errs.n, 1);
+    assert_int_equal(errs.items[0].line, 4);
+    assert_string_equal(errs.items[0].msg, "sources.zendesk-prod: the secret is empty");
+    lia_errlist_fini(&errs);
+
+    lia_config_source_set_secret(&cfg->sources[0], "from-env");
+    assert_int_equal(lia_config_validate(cfg, &errs), 0);
+    assert_int_equal(errs.n, 0);
+    assert_string_equal(cfg->sources[0].secret, "from-env");
+    lia_config_free(cfg);
+}
+
+static void test_secret_env_name(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *source, *env;
+    } cases[] = {
+        {"zendesk-prod", "LIAISON_SECRET_ZENDESK_PROD"},
+        {"generic.dev_1", "LIAISON_SECRET_GENERIC_DEV_1"},
+        {"a", "LIAISON_SECRET_A"},
+        {"9x", "LIAISON_SECRET_9X"},
+    };
+    char out[80];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(lia_config_secret_env_name(cases[i].source, out, sizeof(out)), 0);
+        assert_string_equal(out, cases[i].env);
+    }
+    assert_int_equal(lia_config_secret_env_name("abc", out, strlen("LIAISON_SECRET_ABC") + 1), 0);
+    assert_int_equal(lia_config_secret_env_name("abc", out, strlen("LIAISON_SECRET_ABC")), -1);
+}
+
+static char *print_config(const struct lia_config *cfg)
+{
+    struct lia_buf out;
+    lia_buf_init(&out, 1 << 20);
+    assert_int_equal(lia_config_print(cfg, &out), 0);
+    char *s = strdup(lia_buf_str(&out));
+    lia_buf_fini(&out);
+    return s;
+}
+
+static void test_print(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("listen: \"[::1]:0\"\n"
+                                      "database_url: postgresql://liaison:hunter2@db/liaison\n"
+                                      "http:\n"
+                                      "  max_body_bytes: 1536\n"
+                                      "  connection_timeout: 90s\n"
+                                      "batch:\n"
+                                      "  max_wait: 0\n"
+                                      "  retry_after: 1h\n"
+                                      "regions:\n"
+                                      "  DE: dach\n"
+                                      "sources:\n"
+                                      "  zendesk-dev:\n"
+                                      "    type: zendesk\n"
+                                      "    secret: dev-only-zendesk-secret\n"
+                                      "    fields:\n"
+                                      "      account_id: /organization/account_number\n"
+                                      "      subject: \"/a b/\\\"q\\\"\"\n"
+                                      "  other:\n"
+                                      "    type: generic\n"
+                                      "    secret_file: /etc/liaison/other.secret\n");
+    char *text = print_config(cfg);
+    assert_string_equal(text, "listen: \"[::1]:0\"\n"
+                              "database_url: \"********\"\n"
+                              "http:\n"
+                              "  threads: 2\n"
+                              "  max_connections: 1024\n"
+                              "  per_ip_connections: 0\n"
+                              "  connection_timeout: 90s\n"
+                              "  max_body_bytes: 1536\n"
+                              "  max_header_bytes: 32KiB\n"
+                              "  max_json_depth: 32\n"
+                              "batch:\n"
+                              "  max_tickets: 256\n"
+                              "  max_wait: 0\n"
+                              "  writers: 2\n"
+                              "  max_pending: 10000\n"
+                              "  retry_after: 1h\n"
+                              "log:\n"
+                              "  level: info\n"
+                              "regions:\n"
+                              "  DE: dach\n"
+                              "sources:\n"
+                              "  zendesk-dev:\n"
+                              "    type: zendesk\n"
+                              "    secret: \"********\"\n"
+                              "    replay_window: 5m\n"
+                              "    store_raw: false\n"
+                              "    fields:\n"
+                              "      account_id: /organization/account_number\n"
+                              "      subject: \"/a b/\\\"q\\\"\"\n"
+                              "  other:\n"
+                              "    type: generic\n"
+                              "    secret_file: /etc/liaison/other.secret\n"
+                              "    replay_window: 5m\n"
+                              "    store_raw: false\n"
+                              "    fields: {}\n");
+    assert_null(strstr(text, "hunter2"));
+    assert_null(strstr(text, "dev-only"));
+
+    /* The printed form reads back to the same configuration. */
+    struct lia_config *again = parse_ok(text);
+    char *text2 = print_config(again);
+    assert_string_equal(text2, text);
+    assert_string_equal(again->sources[0].fields[LIA_F_SUBJECT], "/a b/\"q\"");
+    free(text2);
+    lia_config_free(again);
+    free(text);
+    lia_config_free(cfg);
+
+    cfg = parse_ok("");
+    text = print_config(cfg);
+    assert_non_null(strstr(text, "listen: \"127.0.0.1:8080\"\ndatabase_url: \"\"\n"));
+    assert_non_null(strstr(text, "regions: {}\nsources: {}\n"));
+    free(text);
+
+    struct lia_buf small;
+    lia_buf_init(&small, 64);
+    assert_int_equal(lia_config_print(cfg, &small), -1);
+    lia_buf_fini(&small);
+    lia_config_free(cfg);
+}
+
+static void test_setters(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = lia_config_new(NULL);
+    struct lia_err err;
+
+    assert_null(cfg->path);
+    assert_int_equal(lia_config_set(cfg, "http.threads", "8", &err), 0);
+    assert_int_equal(cfg->http_threads, 8);
+    assert_int_equal(lia_config_set(cfg, "http.threads", "65", &err), -1);
+    assert_int_equal(cfg->http_threads, 8);
+    assert_int_equal(err.code, LIA_E_CONFIG);
+    assert_int_equal(lia_config_set(cfg, "listen", "1.2.3.4:99999", &err), -1);
+    assert_string_equal(cfg->listen_host, "127.0.0.1");
+    assert_int_equal(cfg->listen_port, 8080);
+    assert_int_equal(lia_config_set(cfg, "nope", "1", &err), -1);
+    assert_string_equal(err.msg, "nope: unknown key");
+
+    struct lia_source *src = lia_config_add_source(cfg, "s", 7, &err);
+    assert_non_null(src);
+    assert_int_equal(src->line, 7);
+    assert_int_equal(lia_config_source_check(src, &err), -1);
+    assert_string_equal(err.path, "sources.s.type");
+    assert_int_equal(lia_config_source_set(src, "type", "generic", &err), 0);
+    assert_int_equal(lia_config_source_check(src, &err), 0);
+    assert_int_equal(lia_config_source_set(src, "bogus", "x", &err), -1);
+    assert_string_equal(err.msg, "sources.s.bogus: unknown key");
+    assert_int_equal(lia_config_source_set_field(src, "bogus", "/x", &err), -1);
+    assert_string_equal(err.msg, "sources.s.fields.bogus: unknown field");
+    assert_null(lia_config_add_source(cfg, "s", 9, &err));
+    assert_string_equal(err.msg, "sources.s: defined twice");
+    assert_int_equal(lia_config_add_region(cfg, "FR", "west", &err), 0);
+    assert_int_equal(lia_config_add_region(cfg, "FR", "west", &err), -1);
+    assert_string_equal(err.msg, "regions.FR: set twice");
+    lia_config_free(cfg);
+    lia_config_free(NULL);
+}
+
+static void test_source_cap(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = lia_config_new(NULL);
+    struct lia_err err;
+    char name[16];
+    for (int i = 0; i < LIA_CONFIG_MAX_SOURCES; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        assert_non_null(lia_config_add_source(cfg, name, i + 1, &err));
+    }
+    assert_null(lia_config_add_source(cfg, "one-more", 1, &err));
+    assert_string_equal(err.msg, "sources.one-more: more than 256 sources");
+    lia_config_free(cfg);
+}
+
+static void test_restart_keys(void **state)
+{
+    (void)state;
+    struct lia_config *a = parse_ok("sources:\n  x:\n    type: generic\n    secret: s\n");
+    struct lia_config *b = parse_ok("listen: 127.0.0.1:9090\n"
+                                    "database_url: host=/tmp\n"
+                                    "http:\n  max_body_bytes: 2MiB\n"
+                                    "batch:\n  writers: 4\n  max_tickets: 10\n  max_wait: 5ms\n"
+                                    "log:\n  level: debug\n");
+    const char *names[8];
+    assert_int_equal(lia_config_restart_keys(a, a, names, 8), 0);
+    assert_int_equal(lia_config_restart_keys(a, b, names, 8), 5);
+    assert_string_equal(names[0], "listen");
+    assert_string_equal(names[1], "database_url");
+    assert_string_equal(names[2], "batch.max_tickets");
+    assert_string_equal(names[3], "batch.max_wait");
+    assert_string_equal(names[4], "batch.writers");
+    assert_int_equal(lia_config_restart_keys(b, a, names, 2), 5);
+    assert_string_equal(names[1], "database_url");
+    lia_config_free(a);
+    lia_config_free(b);
+}
+
+static void test_errlist(void **state)
+{
+    (void)state;
+    struct lia_errlist l = {0};
+    struct lia_err err;
+    for (int i = 0; i < 100; i++) {
+        lia_err_set(&err, LIA_E_CONFIG, "k", "error %d", i);
+        err.line = i + 1;
+        lia_errlist_add(&l, &err);
+    }
+    assert_int_equal(l.n, 100);
+    assert_int_equal(l.items[99].line, 100);
+    assert_string_equal(l.items[42].msg, "k: error 42");
+    lia_errlist_fini(&l);
+    assert_null(l.items);
+    assert_int_equal(l.n, 0);
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fail_msg("cannot open %s", path);
+    }
+    char *buf = malloc(1 << 20);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Finds a dotted path ("http.threads") in a mapping tree; NULL when absent. Names with dots in
+ * them are looked up whole when sources is the parent. */
+static yaml_node_t *lookup(yaml_document_t *doc, yaml_node_t *map, const char *dotted)
+{
+    char seg[128];
+    const char *dot = strchr(dotted, '.');
+    size_t len = dot != NULL ? (size_t)(dot - dotted) : strlen(dotted);
+    if (map == NULL || map->type != YAML_MAPPING_NODE || len >= sizeof(seg)) {
+        return NULL;
+    }
+    memcpy(seg, dotted, len);
+    seg[len] = '\0';
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        if (strcmp((const char *)k->data.scalar.value, seg) == 0) {
+            yaml_node_t *v = yaml_document_get_node(doc, p->value);
+            return dot == NULL ? v : lookup(doc, v, dot + 1);
+        }
+    }
+    return NULL;
+}
+
+/* The example file parses, validates, and shows every key of the table with its default. */
+static void test_example_file(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_text(LIAISON_SOURCE_DIR "/deploy/liaison.example.yaml", &len);
+
+    struct lia_errlist errs = {0};
+    struct lia_config *cfg = lia_config_parse(text, len, "liaison.example.yaml", &errs);
+    assert_non_null(cfg);
+    assert_int_equal(lia_config_validate(cfg, &errs), 0);
+    assert_int_equal(cfg->nsources, 2);
+    assert_string_equal(lia_config_source(cfg, "generic-dev")->type, "generic");
+    assert_string_equal(lia_config_source(cfg, "zendesk-dev")->type, "zendesk");
+    assert_int_equal(strncmp(lia_config_source(cfg, "zendesk-dev")->secret, "dev-only-", 9), 0);
+    assert_int_equal(strncmp(lia_config_source(cfg, "generic-dev")->secret, "dev-only-", 9), 0);
+
+    /* Values equal the defaults, so the example and the table agree. */
+    struct lia_config *defaults = lia_config_new(NULL);
+    const char *names[32];
+    assert_int_equal(lia_config_restart_keys(defaults, cfg, names, 32), 0);
+    assert_string_equal(cfg->log_level, defaults->log_level);
+    assert_int_equal(cfg->batch_max_tickets, defaults->batch_max_tickets);
+    assert_int_equal(cfg->batch_max_wait_ms, defaults->batch_max_wait_ms);
+    assert_int_equal(cfg->batch_max_pending, defaults->batch_max_pending);
+    assert_int_equal(cfg->retry_after_s, defaults->retry_after_s);
+    lia_config_free(defaults);
+
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    assert_true(yaml_parser_initialize(&parser));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    assert_true(yaml_parser_load(&parser, &doc));
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+    size_t n;
+    const struct lia_config_key *keys = lia_config_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *v = lookup(&doc, root, keys[i].name);
+        if (v == NULL || v->type != YAML_SCALAR_NODE) {
+            fail_msg("%s is missing from deploy/liaison.example.yaml", keys[i].name);
+        }
+        assert_string_equal((const char *)v->data.scalar.value, keys[i].def);
+    }
+    assert_non_null(lookup(&doc, root, "regions"));
+
+    /* Every source key is in generic-dev, or for the secret kinds it does not use, in the
+     * commented example. */
+    yaml_node_t *sources = lookup(&doc, root, "sources");
+    yaml_node_t *generic = NULL;
+    for (yaml_node_pair_t *p = sources->data.mapping.pairs.start;
+         p < sources->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+        if (strcmp((const char *)k->data.scalar.value, "generic-dev") == 0) {
+            generic = yaml_document_get_node(&doc, p->value);
+        }
+    }
+    assert_non_null(generic);
+    const struct lia_config_key *skeys = lia_config_source_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *v = lookup(&doc, generic, skeys[i].name);
+        char commented[64];
+        snprintf(commented, sizeof(commented), "#   %s: ", skeys[i].name);
+        if (v == NULL && strstr(text, commented) == NULL) {
+            fail_msg("source key %s is missing from deploy/liaison.example.yaml", skeys[i].name);
+        }
+        if (v != NULL && skeys[i].def != NULL) {
+            assert_string_equal((const char *)v->data.scalar.value, skeys[i].def);
+        }
+    }
+    assert_non_null(lookup(&doc, generic, "fields"));
+
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    lia_config_free(cfg);
+    lia_errlist_fini(&errs);
+    free(text);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists dir's files ending in suffix, sorted. */
+static size_t list_cases(const char *dir, const char *suffix, char **names, size_t max)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    if (d == NULL) {
+        fail_msg("cannot open %s", dir);
+    }
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        size_t slen = strlen(suffix);
+        if (len > slen && strcmp(e->d_name + len - slen, suffix) == 0 && n < max) {
+            names[n++] = strdup(e->d_name);
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), by_name);
+    return n;
+}
+
+/* tests/fixtures/config/valid/<case>.yaml parse and validate; invalid/<case>.yaml fail with
+ * exactly the "LINE: message" lines of invalid/<case>.errors, in order. */
+static void test_fixtures(void **state)
+{
+    (void)state;
+    char *names[64];
+    char path[512];
+    size_t len;
+
+    size_t n = list_cases(LIAISON_FIXTURES "/config/valid", ".yaml", names, 64);
+    assert_true(n >= 3);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), LIAISON_FIXTURES "/config/valid/%s", names[i]);
+        char *text = read_text(path, &len);
+        struct lia_errlist errs = {0};
+        struct lia_config *cfg = lia_config_parse(text, len, names[i], &errs);
+        if (cfg == NULL || lia_config_validate(cfg, &errs) != 0) {
+            fail_msg("%s: %d: %s", names[i], errs.items[0].line, errs.items[0].msg);
+        }
+        lia_config_free(cfg);
+        lia_errlist_fini(&errs);
+        free(text);
+        free(names[i]);
+    }
+
+    n = list_cases(LIAISON_FIXTURES "/config/invalid", ".yaml", names, 64);
+    assert_true(n >= 5);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), LIAISON_FIXTURES "/config/invalid/%s", names[i]);
+        char *text = read_text(path, &len);
+        snprintf(path + strlen(path) - strlen(".yaml"), 8, ".errors");
+        char *want = read_text(path, &len);
+
+        struct lia_errlist errs = {0};
+        struct lia_config *cfg = lia_config_parse(text, strlen(text), names[i], &errs);
+        if (cfg != NULL) {
+            lia_config_validate(cfg, &errs);
+            lia_config_free(cfg);
+        }
+        struct lia_buf got;
+        lia_buf_init(&got, 1 << 16);
+        for (size_t j = 0; j < errs.n; j++) {
+            lia_buf_printf(&got, "%d: %s\n", errs.items[j].line, errs.items[j].msg);
+        }
+        if (strcmp(lia_buf_str(&got), want) != 0) {
+            fail_msg("%s: got\n%s\nwant\n%s", names[i], lia_buf_str(&got), want);
+        }
+        lia_buf_fini(&got);
+        lia_errlist_fini(&errs);
+        free(want);
+        free(text);
+        free(names[i]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_empty_documents),
+        cmocka_unit_test(test_key_table),       cmocka_unit_test(test_bounds_from_table),
+        cmocka_unit_test(test_value_errors),    cmocka_unit_test(test_retry_after_seconds),
+        cmocka_unit_test(test_log_levels),      cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_database_url),    cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_duplicate_keys),  cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_syntax_errors),   cmocka_unit_test(test_aliases_rejected),
+        cmocka_unit_test(test_many_errors),     cmocka_unit_test(test_error_cap),
+        cmocka_unit_test(test_map_size_cap),    cmocka_unit_test(test_sources),
+        cmocka_unit_test(test_source_errors),   cmocka_unit_test(test_source_name_length),
+        cmocka_unit_test(test_regions),         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_secret_env_name), cmocka_unit_test(test_print),
+        cmocka_unit_test(test_setters),         cmocka_unit_test(test_source_cap),
+        cmocka_unit_test(test_restart_keys),    cmocka_unit_test(test_errlist),
+        cmocka_unit_test(test_example_file),    cmocka_unit_test(test_fixtures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
