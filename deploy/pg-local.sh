@@ -14,7 +14,8 @@
 # --test trades durability for speed (fsync, synchronous_commit and full_page_writes off):
 # for throwaway test clusters only, never for data anyone keeps. The setting is fixed when the
 # cluster is created. Layout: DIR/data (cluster), DIR/sock (socket), DIR/pg.log (server log).
-# As root (initdb refuses root) the server runs as LIAISON_PG_USER (default: postgres).
+# As root (initdb refuses root) the server runs as LIAISON_PG_USER (default: postgres); when
+# that user cannot reach DIR, the cluster is kept under /tmp and DIR links to it.
 set -euo pipefail
 
 prog=pg-local.sh
@@ -26,14 +27,18 @@ die() {
 }
 
 usage() {
-    sed -n '3,18s/^# \{0,1\}//p' "$0"
+    sed -n '3,19s/^# \{0,1\}//p' "$0"
 }
 
 find_bindir() {
-    local dir
-    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-    if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then
-        echo "$dir"
+    local dir newest=""
+    for dir in /usr/lib/postgresql/*/bin; do
+        if [ -x "$dir/initdb" ]; then
+            newest=$(printf '%s\n%s\n' "$newest" "$dir" | sort -V | tail -n 1)
+        fi
+    done
+    if [ -n "$newest" ]; then
+        echo "$newest"
         return
     fi
     # Distributions other than Debian put the server binaries on PATH.
@@ -89,6 +94,27 @@ psql_admin() {
     "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/sock" -U "$superuser" -d postgres "$@"
 }
 
+# As root, the server's unprivileged owner must be able to reach DIR. A checkout under /root
+# (mode 700) is the common case where it cannot: the cluster then lives in a directory of its
+# own under /tmp and DIR becomes a symbolic link to it, so callers keep using DIR.
+relocate_if_unreachable() {
+    local parent real
+    parent=$(dirname "$dir")
+    mkdir -p "$parent"
+    if as_owner test -x "$parent"; then
+        return
+    fi
+    if [ -e "$dir" ] && ! rmdir "$dir" 2>/dev/null; then
+        die "user '$owner' cannot reach $dir (a parent directory is not traversable by it) and $dir is not empty; choose a DIR under /tmp or /var/tmp"
+    fi
+    real=/tmp/liaison-pg.$(printf '%s' "$dir" | sha256sum | cut -c1-16)
+    mkdir -p "$real"
+    chmod 700 "$real"
+    ln -s "$real" "$dir"
+    echo "$prog: user '$owner' cannot reach $dir; the cluster lives in $real (linked from $dir)" >&2
+    dir=$real
+}
+
 cmd_start() {
     local test_mode=0
     if [ "${1:-}" = "--test" ]; then
@@ -97,6 +123,9 @@ cmd_start() {
     fi
     [ $# -eq 0 ] || die "start: unexpected argument '$1'"
 
+    if [ "$(id -u)" -eq 0 ]; then
+        relocate_if_unreachable
+    fi
     # The socket path (DIR/sock/.s.PGSQL.5432) must fit in sun_path (108 bytes).
     if [ $((${#dir} + 21)) -gt 107 ]; then
         die "DIR is too long for a Unix socket path (${#dir} bytes, at most 86): $dir"
@@ -106,7 +135,7 @@ cmd_start() {
     if [ "$(id -u)" -eq 0 ]; then
         chown "$owner:" "$dir"
         as_owner test -w "$dir" -a -x "$dir" ||
-            die "user '$owner' cannot reach $dir (a parent directory is not traversable by it); choose a DIR under /tmp or /var/tmp, or make its parents world-executable"
+            die "user '$owner' cannot use $dir; choose a DIR under /tmp or /var/tmp"
     fi
 
     if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -202,6 +231,11 @@ esac
 [ $# -ge 1 ] || die "$command: missing DIR"
 dir=$(abspath "$1")
 dir=${dir%/}
+if [ -L "$dir" ]; then
+    # Set up by relocate_if_unreachable (or by the caller): work on the real directory, whose
+    # socket path the server and every client can reach.
+    dir=$(readlink -f "$dir")
+fi
 shift
 bindir=$(find_bindir)
 setup_owner
