@@ -10,7 +10,6 @@
 #include "migrate.h"
 #include "store.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +34,8 @@ static const char usage_text[] =
     "Options:\n"
     "  -c, --config FILE     configuration file (YAML); see deploy/liaison.example.yaml\n"
     "      --migrate         with serve: apply pending migrations before serving\n"
-    "      --ready-file FILE with serve: write the listening port to FILE once serving\n"
+    "      --ready-file FILE with serve: write the listening port to FILE once ready\n"
+    "                        (listening, database reachable, schema current)\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
@@ -242,7 +242,7 @@ static int cmd_serve(const struct options *opt)
     if (check_schema(url, opt->migrate) == 1) {
         atomic_store(&app.schema_current, true);
     } else {
-        log_warnx("database unreachable at start; serving 503 until it is reachable");
+        log_warnx("database unreachable at start; answering 503 until it is reachable");
     }
     struct batcher_limits limits = {
         .max_tickets = cfg->batch_max_tickets,
@@ -257,12 +257,13 @@ static int cmd_serve(const struct options *opt)
     }
     log_info("listening on %s:%u with %zu sources", cfg->listen_host, http_port(http),
              cfg->nsources);
-    if (opt->ready_file != NULL) {
-        write_ready_file(opt->ready_file, http_port(http));
-    }
 
+    /* Until the database is reachable and current, poll often so readiness (and the ready
+     * file) follows within a moment; then only signals matter. */
+    bool ready = false;
+    int64_t next_schema_check_ms = 0;
     for (;;) {
-        struct timespec tick = {1, 0};
+        struct timespec tick = ready ? (struct timespec){1, 0} : (struct timespec){0, 50000000};
         int sig = sigtimedwait(&signals, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             log_info("signal %d: stopping", sig);
@@ -270,10 +271,21 @@ static int cmd_serve(const struct options *opt)
         }
         if (sig == SIGHUP) {
             reload(&app, opt->config);
-        } else if (sig < 0 && errno == EAGAIN && !atomic_load(&app.schema_current) &&
-                   check_schema(url, opt->migrate) == 1) {
-            atomic_store(&app.schema_current, true);
-            log_info("database schema is current");
+            continue;
+        }
+        if (!atomic_load(&app.schema_current) && http_now_ms() >= next_schema_check_ms) {
+            next_schema_check_ms = http_now_ms() + 1000;
+            if (check_schema(url, opt->migrate) == 1) {
+                atomic_store(&app.schema_current, true);
+                log_info("database schema is current");
+            }
+        }
+        if (!ready && atomic_load(&app.schema_current) && batcher_is_connected(app.batcher)) {
+            ready = true;
+            log_info("ready");
+            if (opt->ready_file != NULL) {
+                write_ready_file(opt->ready_file, http_port(http));
+            }
         }
     }
 

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration harness: a database of its own in the private PostgreSQL that the ctest fixture
+ * started, a liaisond process on 127.0.0.1 with a written config, libcurl requests to it,
+ * signers for the webhook schemes, and libpq checks of the stored rows.
+ *
+ * Functions documented as "fails the test" end the running cmocka test and may only be called
+ * from the test's own thread. h_http, the signers and the h_resp readers are thread-safe (each
+ * thread passing its own curl handle). Every wait is bounded in time. */
+#ifndef LIA_HARNESS_H
+#define LIA_HARNESS_H
+
+#include <curl/curl.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define H_PATH_MAX      512
+#define H_MAX_HEADERS   16
+#define H_RESP_BODY_MAX 8192
+
+/* How long h_start waits for the daemon to report ready. */
+#define H_READY_TIMEOUT_MS 15000
+
+/* One test's world: a temporary directory (config, ready file, daemon log), a database and at
+ * most one running daemon. */
+struct h_env {
+    char dir[H_PATH_MAX];
+    char config_path[H_PATH_MAX];
+    char log_path[H_PATH_MAX];
+    char ready_path[H_PATH_MAX];
+    char dbname[64];        /* "" when the env has no database */
+    char dburl[H_PATH_MAX]; /* libpq URL of dbname */
+    pid_t pid;              /* the daemon this env started; 0 when none runs */
+    int port;               /* its TCP port on 127.0.0.1 */
+    PGconn *pg;             /* connection to dbname, opened on first use */
+    bool serve_migrate;     /* h_start and h_spawn pass --migrate to serve */
+    bool passed;            /* set at the end of a test; when false, fini prints the log */
+};
+
+/* cmocka group setup: checks LIAISOND, LIAISON_TEST_PGDIR and LIAISON_SOURCE_DIR and
+ * initialises libcurl. Returns 0, or -1 with a message on stderr. */
+int h_group_setup(void **state);
+/* cmocka group teardown: stops every daemon and drops every database still left (after a
+ * failed test), then releases libcurl. Returns 0. */
+int h_group_teardown(void **state);
+
+/* Path of a file under tests/fixtures, e.g. "zendesk/event-ticket-created.json". */
+void h_fixture_path(const char *rel, char *out, size_t cap);
+/* Reads a fixture into a new NUL-terminated string (free with free()); *len gets its length.
+ * Fails the test when it cannot be read. */
+char *h_fixture_read(const char *rel, size_t *len);
+
+/* Prepares env: a temporary directory and, when with_db, a new empty database with a unique
+ * name. Fails the test on error. */
+void h_env_init(struct h_env *env, bool with_db);
+/* Stops the daemon (SIGTERM, then SIGKILL), closes the connection, drops the database and
+ * removes the directory. When env->passed is false it prints the daemon log and keeps the
+ * directory. Safe on a zeroed or half-initialised env. */
+void h_env_fini(struct h_env *env);
+
+/* Writes env's config file: "listen: 127.0.0.1:<port>", "database_url: <url>" (NULL: the
+ * env's database), then yaml verbatim. Fails the test on error. */
+void h_write_config(struct h_env *env, int port, const char *database_url, const char *yaml);
+
+/* Runs `liaisond migrate --config F`, logging to the env's log. Fails the test unless it
+ * exits 0 within 60 s.
+ * The failing helpers below do not print the daemon log themselves: h_env_fini prints it
+ * after the failure message, once, for every test that did not set env->passed. */
+void h_migrate(struct h_env *env);
+/* Starts `liaisond serve --config F --ready-file R` and waits for the ready file; sets
+ * env->pid and env->port. Fails the test, printing the log, when the daemon exits first or
+ * is not ready within H_READY_TIMEOUT_MS. */
+void h_start(struct h_env *env);
+/* Starts the daemon without waiting for the ready file (for a daemon expected to stay not
+ * ready); port is the one written in the config. Fails the test on error. */
+void h_spawn(struct h_env *env, int port);
+/* True while the env's daemon runs. Reaps it (and sets env->pid = 0) when it has exited;
+ * *status, when not NULL, then gets its wait status. */
+bool h_alive(struct h_env *env, int *status);
+/* Sends sig to the env's daemon (0: sends nothing) and waits up to timeout_ms for it to exit.
+ * Returns the wait status. On timeout it kills the daemon with SIGKILL and fails the test. */
+int h_stop(struct h_env *env, int sig, int timeout_ms);
+/* Polls GET path until it answers want_status, for up to timeout_ms. Fails the test, printing
+ * the log, when it does not or the daemon exits. */
+void h_wait_http(struct h_env *env, const char *path, long want_status, int timeout_ms);
+/* True when the env's log (daemon and migrate output) contains needle. */
+bool h_log_contains(const struct h_env *env, const char *needle);
+/* Prints the end of the daemon log to stderr. */
+void h_dump_log(const struct h_env *env);
+/* A TCP port on 127.0.0.1 that was free a moment ago. Fails the test on error. */
+int h_free_port(void);
+
+/* Monotonic milliseconds, for deadlines. */
+int64_t h_mono_ms(void);
+/* Wall-clock unix seconds, for signature timestamps. */
+int64_t h_unix_s(void);
+/* Formats unix seconds as ISO 8601 UTC ("2026-11-23T10:00:00Z") into out (>= 32 bytes). */
+void h_iso8601(int64_t unix_s, char *out, size_t cap);
+
+struct h_req {
+    const char *method;                 /* NULL: POST when body is set, else GET */
+    const char *path;                   /* "/v1/webhooks/gen" */
+    const char *headers[H_MAX_HEADERS]; /* "Name: value", NULL-terminated */
+    const void *body;                   /* NULL: no body */
+    size_t body_len;                    /* may hold NUL bytes */
+    bool chunked;                       /* send the body with Transfer-Encoding: chunked */
+};
+
+struct h_resp {
+    long status; /* 0 when no HTTP response arrived; curl_code and error then say why */
+    CURLcode curl_code;
+    char error[CURL_ERROR_SIZE];
+    char body[H_RESP_BODY_MAX];
+    size_t body_len;
+    bool body_truncated;
+    char retry_after[32]; /* header values, "" when absent */
+    char allow[64];
+    char content_type[96];
+};
+
+/* Sends req to the env's daemon and fills resp. reuse is a curl handle whose connections are
+ * reused (one per thread), or NULL for a new connection. Times out after timeout_ms (0: 30 s).
+ * Returns 0, or -1 when no HTTP response arrived. Thread-safe. */
+int h_http(const struct h_env *env, CURL *reuse, const struct h_req *req, struct h_resp *resp,
+           long timeout_ms);
+
+/* "sha256=<hex HMAC-SHA256(secret, ts + "." + body)>" into out (>= 72 bytes). */
+void h_sign_generic(const char *secret, const char *ts, const void *body, size_t len, char *out);
+/* "sha1=<hex HMAC-SHA1(...)>" over the same message, for a wrong-scheme test (>= 48 bytes). */
+void h_sign_generic_sha1(const char *secret, const char *ts, const void *body, size_t len,
+                         char *out);
+/* base64(HMAC-SHA256(secret, ts + body)) into out (>= 48 bytes). */
+void h_sign_zendesk(const char *secret, const char *ts, const void *body, size_t len, char *out);
+
+/* Header lines for a signed delivery, kept alive with the request. */
+struct h_signed {
+    char content_type[64];
+    char timestamp[96];
+    char signature[160];
+    char extra[160];
+};
+/* Fills s and appends its lines to req->headers: Content-Type application/json, the generic
+ * scheme's timestamp (unix_s) and signature over body. */
+void h_add_generic_headers(struct h_req *req, struct h_signed *s, const char *secret,
+                           int64_t unix_s, const void *body, size_t len);
+/* The same for the Zendesk scheme (ISO 8601 timestamp); invocation_id, when not NULL, is sent
+ * as X-Zendesk-Webhook-Invocation-Id. */
+void h_add_zendesk_headers(struct h_req *req, struct h_signed *s, const char *secret,
+                           int64_t unix_s, const void *body, size_t len, const char *invocation_id);
+/* Appends one header line to req (borrowed). Fails the test when the list is full. */
+void h_req_add_header(struct h_req *req, const char *line);
+
+/* POSTs body to /v1/webhooks/<source>, signed now with the generic scheme. Thread-safe. */
+int h_post_generic(const struct h_env *env, CURL *reuse, const char *source, const char *secret,
+                   const char *body, struct h_resp *resp);
+/* POSTs body to /v1/webhooks/<source>, signed now with the Zendesk scheme. Thread-safe. */
+int h_post_zendesk(const struct h_env *env, CURL *reuse, const char *source, const char *secret,
+                   const char *body, const char *invocation_id, struct h_resp *resp);
+
+/* The string at an RFC 6901 pointer in the JSON response body ("/error/code"). Returns false
+ * when the body is not JSON or the value is absent or not a string. Thread-safe. */
+bool h_resp_str(const struct h_resp *r, const char *pointer, char *out, size_t cap);
+/* 1 or 0 for JSON true or false at pointer, -1 otherwise. Thread-safe. */
+int h_resp_bool(const struct h_resp *r, const char *pointer);
+
+/* Asserts an error answer: status and error code (code NULL: any 2xx JSON answer is checked
+ * only for its status). Prints what, the request outcome and the body on mismatch, then fails
+ * the test. */
+void h_expect(const struct h_resp *r, long status, const char *code, const char *what);
+/* Asserts a webhook acknowledgement: status, "status" (stored/updated/duplicate) and
+ * "duplicate", and the "ticket_id" when ticket_id is not NULL. Fails the test otherwise. */
+void h_expect_ack(const struct h_resp *r, long status, const char *st, bool duplicate,
+                  const char *ticket_id, const char *what);
+
+/* Runs sql with text parameters (a NULL-terminated list) on the env's database; it must
+ * return exactly one row and one non-NULL column, returned as an integer. Fails the test
+ * otherwise. */
+long long h_sql_int(struct h_env *env, const char *sql, ...) __attribute__((sentinel));
+/* The same for one text value, copied into out; returns false for SQL NULL. */
+bool h_sql_text(struct h_env *env, char *out, size_t cap, const char *sql, ...)
+    __attribute__((sentinel));
+
+/* One line describing the stored ticket (source, external_id), or "(no row)":
+ * "country='DE' region='emea' account='1' tier=NULL platform='ios' version='5.2.1'
+ * flags='{a,b}' created=2026-11-23T10:15:42.000Z subject='...' link=NULL raw=NULL"
+ * (raw: whether the raw payload is kept). Fails the test on SQL errors. */
+void h_ticket_row(struct h_env *env, const char *source, const char *external_id, char *out,
+                  size_t cap);
+
+#endif
