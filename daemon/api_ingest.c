@@ -3,6 +3,7 @@
  * answer only once the ticket's transaction has committed. */
 #include "http.h"
 
+#include "bucket.h"
 #include "ingest.h"
 #include "log.h"
 
@@ -27,6 +28,19 @@ static int webhook_precheck(struct req *r, struct lia_err *err)
 static const char *header_lookup(void *ctx, const char *name)
 {
     return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* Buckets of the item's ticket: its own tier, else the accounts table's. */
+static void item_rekey(struct ingest_item *item)
+{
+    struct req *r = item->rekey_ctx;
+    const char *tier = item->ticket.tier;
+    char stored_tier[LIA_TICKET_MAX_TEXT + 1];
+    if (tier == NULL) {
+        engine_tier(r->app->engine, item->ticket.account_id, stored_tier, sizeof(stored_tier));
+        tier = stored_tier[0] != '\0' ? stored_tier : NULL;
+    }
+    item->nkeys = lia_bucket_keys(r->snap->cfg, &item->ticket, tier, item->keys);
 }
 
 static void item_done(struct ingest_item *item, void *ctx)
@@ -97,6 +111,9 @@ static enum MHD_Result webhook_handler(struct req *r)
     r->item.raw_len = src->store_raw ? lreq.body_len : 0;
     r->item.done = item_done;
     r->item.done_ctx = r;
+    r->item.rekey = item_rekey;
+    r->item.rekey_ctx = r;
+    item_rekey(&r->item);
 
     /* Suspend before queueing: the batcher may finish before this call returns, and MHD
      * requires a connection to be suspended before it is resumed. */

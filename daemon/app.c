@@ -6,10 +6,11 @@
 
 #include <stdlib.h>
 
-static struct snapshot *snapshot_new(struct lia_config *cfg)
+static struct snapshot *snapshot_new(struct lia_config *cfg, uint64_t generation)
 {
     struct snapshot *snap = xcalloc(1, sizeof(*snap));
     snap->cfg = cfg;
+    snap->generation = generation;
     atomic_init(&snap->refs, 1);
     return snap;
 }
@@ -25,8 +26,10 @@ void snapshot_release(struct snapshot *snap)
 void app_init(struct app *app, struct lia_config *cfg)
 {
     pthread_mutex_init(&app->lock, NULL);
-    app->current = snapshot_new(cfg);
+    app->current = snapshot_new(cfg, 1);
     app->batcher = NULL;
+    app->engine = NULL;
+    app->pool = NULL;
     atomic_init(&app->schema_current, false);
     atomic_init(&app->draining, false);
 }
@@ -49,9 +52,9 @@ struct snapshot *app_snapshot(struct app *app)
 
 void app_replace_config(struct app *app, struct lia_config *cfg)
 {
-    struct snapshot *fresh = snapshot_new(cfg);
     pthread_mutex_lock(&app->lock);
     struct snapshot *old = app->current;
+    struct snapshot *fresh = snapshot_new(cfg, old->generation + 1);
     app->current = fresh;
     pthread_mutex_unlock(&app->lock);
     snapshot_release(old);

@@ -6,6 +6,8 @@
 
 #include "batcher.h"
 #include "config.h"
+#include "engine.h"
+#include "pgpool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,6 +15,7 @@
 
 struct snapshot {
     struct lia_config *cfg;
+    uint64_t generation; /* 1 for the first configuration, +1 per reload */
     atomic_int refs;
 };
 
@@ -20,6 +23,8 @@ struct app {
     pthread_mutex_t lock; /* guards current */
     struct snapshot *current;
     struct batcher *batcher;
+    struct engine *engine;
+    struct pgpool *pool;
     atomic_bool schema_current; /* migrations match this binary */
     atomic_bool draining;       /* shutting down: new requests get 503 */
 };

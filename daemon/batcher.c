@@ -5,6 +5,7 @@
 #include "log.h"
 #include "mem.h"
 #include "store.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +22,8 @@
 struct batcher {
     char *url;
     struct batcher_limits limits;
+    batcher_stored_fn *stored;
+    void *stored_ctx;
     pthread_mutex_t lock;
     pthread_cond_t nonempty;
     struct ingest_item *head;
@@ -45,15 +48,7 @@ static void complete(struct ingest_item *item, enum ingest_outcome outcome)
 
 static uint64_t hash_key(const char *source, const char *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = source; *p != '\0'; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    }
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const char *p = key; *p != '\0'; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    }
-    return h;
+    return lia_hash_str(source) * 31 ^ lia_hash_str(key);
 }
 
 /* Keys taken into the group being built, so two deliveries of one ticket or event never share
@@ -226,8 +221,17 @@ static void disconnect(struct batcher *b, PGconn **conn)
 static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **group, size_t n)
 {
     enum store_result r = STORE_RETRY;
+    struct timespec start;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (int attempt = 0; attempt < RETRY_ATTEMPTS && r == STORE_RETRY; attempt++) {
         r = store_ingest(*conn, group, n);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    if (log_enabled(LOG_DEBUG)) {
+        log_emit(LOG_DEBUG, "component=batcher tickets=%zu result=%d duration_ms=%.3f", n, (int)r,
+                 (double)(end.tv_sec - start.tv_sec) * 1e3 +
+                     (double)(end.tv_nsec - start.tv_nsec) / 1e6);
     }
     enum ingest_outcome failed = INGEST_PENDING;
     if (r == STORE_DOWN) {
@@ -241,6 +245,11 @@ static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **g
         atomic_fetch_add(&b->failures, 1);
     } else {
         atomic_fetch_add(&b->tickets, n);
+        for (size_t i = 0; i < n; i++) {
+            if (group[i]->outcome == INGEST_CREATED || group[i]->outcome == INGEST_UPDATED) {
+                b->stored(group[i], b->stored_ctx);
+            }
+        }
     }
     for (size_t i = 0; i < n; i++) {
         complete(group[i], failed);
@@ -272,11 +281,14 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct batcher *batcher_start(const char *url, const struct batcher_limits *limits)
+struct batcher *batcher_start(const char *url, const struct batcher_limits *limits,
+                              batcher_stored_fn *stored, void *stored_ctx)
 {
     struct batcher *b = xcalloc(1, sizeof(*b));
     b->url = xstrdup(url);
     b->limits = *limits;
+    b->stored = stored;
+    b->stored_ctx = stored_ctx;
     if (b->limits.max_tickets > KEYSET_SLOTS / 4) {
         b->limits.max_tickets = KEYSET_SLOTS / 4;
     }

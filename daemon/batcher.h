@@ -10,6 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Called on a writer thread for every ticket stored (created or updated), after its commit
+ * and before its request is answered. */
+typedef void batcher_stored_fn(const struct ingest_item *item, void *ctx);
+
 struct batcher_limits {
     unsigned max_tickets;  /* per transaction */
     int64_t max_wait_ms;   /* how long a small group waits to fill */
@@ -21,7 +25,8 @@ struct batcher;
 
 /* Starts the writer threads. They connect lazily and reconnect with backoff, so this succeeds
  * even while the database is down. url is copied. Returns a new batcher. */
-struct batcher *batcher_start(const char *url, const struct batcher_limits *limits);
+struct batcher *batcher_start(const char *url, const struct batcher_limits *limits,
+                              batcher_stored_fn *stored, void *stored_ctx);
 
 enum batcher_submit_result {
     BATCHER_QUEUED = 0,

@@ -225,8 +225,38 @@ static bool resolve_secret(const char *cfg_path, struct lia_source *src, struct 
     return true;
 }
 
+/* Gives token t its value from LIAISON_TOKEN_<NAME> when set and not empty, else from the
+ * variable named by token_env. Inline tokens and digests need nothing. Returns false after
+ * adding an error. */
+static bool resolve_token(struct lia_token *t, struct lia_errlist *errs)
+{
+    char env[128];
+    char key[160];
+
+    if (lia_config_token_env_name(t->name, env, sizeof(env)) == 0) {
+        const char *v = getenv(env);
+        if (v != NULL && v[0] != '\0') {
+            lia_config_token_set_secret(t, v);
+            return true;
+        }
+    }
+    if (t->token_env != NULL) {
+        const char *v = getenv(t->token_env);
+        snprintf(key, sizeof(key), "tokens.%s.token_env", t->name);
+        if (v == NULL || v[0] == '\0') {
+            add_error(errs, t->token_line != 0 ? t->token_line : t->line, key,
+                      "environment variable %s is %s", t->token_env,
+                      v == NULL ? "not set" : "empty");
+            return false;
+        }
+        lia_config_token_set_secret(t, v);
+    }
+    return true;
+}
+
 /* Appends the errors of lia_config_validate, leaving out its "no secret" for sources whose
- * secret could not be read: that was already said, with the reason. */
+ * secret could not be read, and its "no token" for tokens whose variable was not set: that was
+ * already said, with the reason. unresolved has one flag per source, then one per token. */
 static void validate(const struct lia_config *cfg, const bool *unresolved, struct lia_errlist *errs)
 {
     struct lia_errlist found = {0};
@@ -238,6 +268,10 @@ static void validate(const struct lia_config *cfg, const bool *unresolved, struc
         for (size_t j = 0; j < cfg->nsources && !repeat; j++) {
             snprintf(path, sizeof(path), "sources.%s", cfg->sources[j].name);
             repeat = unresolved[j] && strcmp(found.items[i].path, path) == 0;
+        }
+        for (size_t j = 0; j < cfg->ntokens && !repeat; j++) {
+            snprintf(path, sizeof(path), "tokens.%s", cfg->tokens[j].name);
+            repeat = unresolved[cfg->nsources + j] && strcmp(found.items[i].path, path) == 0;
         }
         if (!repeat) {
             lia_errlist_add(errs, &found.items[i]);
@@ -270,9 +304,12 @@ struct lia_config *confload_load(const char *path, struct lia_errlist *errs)
             add_error(errs, 0, NULL, "LIAISON_DATABASE_URL: %s", err.msg);
         }
     }
-    bool *unresolved = xcalloc(cfg->nsources, sizeof(bool));
+    bool *unresolved = xcalloc(cfg->nsources + cfg->ntokens, sizeof(bool));
     for (size_t i = 0; i < cfg->nsources; i++) {
         unresolved[i] = !resolve_secret(path, &cfg->sources[i], errs);
+    }
+    for (size_t i = 0; i < cfg->ntokens; i++) {
+        unresolved[cfg->nsources + i] = !resolve_token(&cfg->tokens[i], errs);
     }
     validate(cfg, unresolved, errs);
     free(unresolved);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Loading the configuration file: bounded read, lib parse, environment overrides, source
- * secrets from the environment or from files, validation. It does not publish snapshots or
- * handle SIGHUP; main.c does. */
+ * secrets from the environment or from files, token values from the environment, validation.
+ * It does not publish snapshots or handle SIGHUP; main.c does. */
 #ifndef CONFLOAD_H
 #define CONFLOAD_H
 
@@ -19,6 +19,9 @@
  *   relative to the directory of path), which must be a regular file owned by the daemon's user
  *   or root and not accessible to group or others, read with one trailing newline removed; else
  *   the inline secret;
+ * - each token's value comes from LIAISON_TOKEN_<NAME> (see lia_config_token_env_name) when set
+ *   and not empty; else the variable named by token_env, which must be set and not empty; else
+ *   the inline token or token_sha256;
  * - lia_config_validate.
  * Returns a new config (free with lia_config_free), or NULL with every problem appended to errs
  * (line 0 for problems with the file itself). Reads the environment: call it from one thread. */

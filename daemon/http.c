@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "strmap.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -46,6 +47,7 @@ static const struct {
 } route_tables[] = {
     {api_ingest_routes, &api_ingest_route_count},
     {api_ops_routes, &api_ops_route_count},
+    {api_query_routes, &api_query_route_count},
 };
 
 static bool path_matches(const struct route *rt, const char *url, char *param, size_t cap)
@@ -88,6 +90,28 @@ static const struct route *route_find(const char *method, const char *url, char 
     return NULL;
 }
 
+const char *http_query(const struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* Dashboards on other origins may read the API when their origin is configured. */
+static void add_cors_headers(const struct req *r, struct MHD_Response *resp)
+{
+    const char *origin = http_header(r, "Origin");
+    if (origin == NULL || r->snap == NULL || !lia_config_cors_allowed(r->snap->cfg, origin)) {
+        return;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, Retry-After");
+}
+
 static enum MHD_Result queue(struct req *r, unsigned status, const char *body, size_t len,
                              const char *allow)
 {
@@ -100,6 +124,13 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *body, s
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow != NULL) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    }
+    add_cors_headers(r, resp);
+    if (r->etag[0] != '\0' && (status == MHD_HTTP_OK || status == MHD_HTTP_NOT_MODIFIED)) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+    }
+    if (status == MHD_HTTP_UNAUTHORIZED && r->route != NULL && r->route->scope != 0) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"liaison\"");
     }
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE || status == MHD_HTTP_TOO_MANY_REQUESTS) {
         char secs[24];
@@ -115,6 +146,32 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *body, s
     r->status = status;
     r->replied = true;
     return ret;
+}
+
+static enum MHD_Result hash_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    uint64_t *h = cls;
+    *h = (*h * 31) ^ lia_hash_str(key);
+    *h = (*h * 31) ^ (value != NULL ? lia_hash_str(value) : 0);
+    return MHD_YES;
+}
+
+bool http_not_modified(struct req *r, uint64_t version, int64_t minute)
+{
+    /* The answer depends on the data (version), the sliding window (minute), the path and
+     * query, and the configuration that shaped it. */
+    uint64_t h = lia_hash_str(r->path);
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, hash_argument, &h);
+    snprintf(r->etag, sizeof(r->etag), "W/\"%llx-%llx-%llx\"", (unsigned long long)version,
+             (unsigned long long)minute, (unsigned long long)(h ^ r->snap->generation));
+    const char *held = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (held == NULL || strcmp(held, r->etag) != 0) {
+        return false;
+    }
+    queue(r, MHD_HTTP_NOT_MODIFIED, "", 0, NULL);
+    return true;
 }
 
 enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body)
@@ -199,6 +256,49 @@ static int first_call_checks(struct req *r, struct lia_err *err)
     return 0;
 }
 
+/* CORS preflight: browsers ask before sending a bearer token from another origin. */
+static enum MHD_Result preflight(struct req *r, const char *allow)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    add_cors_headers(r, resp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_METHODS, allow);
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                            "Authorization, Content-Type, If-None-Match");
+    MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    enum MHD_Result ret = MHD_queue_response(r->conn, MHD_HTTP_NO_CONTENT, resp);
+    MHD_destroy_response(resp);
+    r->status = MHD_HTTP_NO_CONTENT;
+    r->replied = true;
+    return ret;
+}
+
+/* Bearer tokens for every route that asks for a scope. Returns 0, or -1 with err. */
+static int authorize(struct req *r, struct lia_err *err)
+{
+    if (r->route->scope == 0) {
+        return 0;
+    }
+    static const char bearer[] = "Bearer ";
+    const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth == NULL || strncasecmp(auth, bearer, sizeof(bearer) - 1) != 0) {
+        return lia_err_set(err, LIA_E_UNAUTHORIZED, NULL,
+                           "this endpoint needs \"Authorization: Bearer <token>\"");
+    }
+    const struct lia_token *token = lia_config_token_find(r->snap->cfg, auth + sizeof(bearer) - 1);
+    if (token == NULL) {
+        return lia_err_set(err, LIA_E_UNAUTHORIZED, NULL, "unknown bearer token");
+    }
+    r->log_token = token->name;
+    if (!lia_token_allows(token, (enum lia_scope)r->route->scope)) {
+        return lia_err_set(err, LIA_E_FORBIDDEN, NULL, "token \"%s\" lacks the %s scope",
+                           token->name, lia_scope_name((enum lia_scope)r->route->scope));
+    }
+    return 0;
+}
+
 static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *conn,
                                   const char *url, const char *method, void **req_cls)
 {
@@ -220,13 +320,16 @@ static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *
     char allow[64];
     r->route = route_find(method, url, r->param, sizeof(r->param), allow, sizeof(allow));
     if (r->route == NULL) {
+        if (allow[0] != '\0' && strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0) {
+            return preflight(r, allow);
+        }
         if (allow[0] != '\0') {
             return reply_error_allow(r, LIA_E_METHOD, "method not allowed", allow);
         }
         return http_reply_error(r, LIA_E_NOT_FOUND, "no such endpoint");
     }
     struct lia_err err;
-    if (first_call_checks(r, &err) != 0) {
+    if (authorize(r, &err) != 0 || first_call_checks(r, &err) != 0) {
         return http_reply_err(r, &err);
     }
     return MHD_YES;
@@ -276,10 +379,11 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     if (log_enabled(LOG_INFO)) {
         char path[160];
         log_emit(LOG_INFO,
-                 "req=%llu method=%s path=\"%s\" status=%u bytes_in=%zu duration_ms=%.3f%s%s%s",
+                 "req=%llu method=%s path=\"%s\" status=%u bytes_in=%zu duration_ms=%.3f%s%s%s%s%s",
                  (unsigned long long)r->id, r->method, log_quote(r->path, path, sizeof(path)),
                  r->status, r->body.len, (double)(monotonic_ns() - r->start_ns) / 1e6,
                  r->log_source != NULL ? " src=" : "", r->log_source != NULL ? r->log_source : "",
+                 r->log_token != NULL ? " token=" : "", r->log_token != NULL ? r->log_token : "",
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
     }
     lia_ticket_fini(&r->item.ticket);
@@ -290,11 +394,15 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/* MHD's logger callback cannot carry a format attribute; its formats are MHD's own. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char text[512];
     vsnprintf(text, sizeof(text), fmt, ap);
+#pragma GCC diagnostic pop
     text[strcspn(text, "\n")] = '\0';
     char quoted[600];
     log_emit(LOG_WARN, "component=http msg=\"%s\"", log_quote(text, quoted, sizeof(quoted)));

@@ -35,6 +35,8 @@ struct req {
     const char *method;
     char path[128];
     const char *log_source; /* source name for the access log, or NULL */
+    const char *log_token;  /* token name for the access log, or NULL */
+    char etag[48];          /* sent with a 200 when set */
     struct ingest_item item;
 };
 
@@ -47,7 +49,8 @@ struct route {
     const char *method;
     const char *path;   /* exact path, or a prefix ending in '/' when has_param */
     bool has_param;
-    bool json_body;     /* POST with a JSON body bounded by http.max_body_bytes */
+    bool json_body;     /* the body must be JSON; any body is bounded by http.max_body_bytes */
+    unsigned scope;     /* enum lia_scope a bearer token must allow; 0 = no token needed */
     route_precheck_fn *precheck;
     route_handler_fn *handler;
 };
@@ -73,6 +76,15 @@ enum MHD_Result http_reply_error(struct req *r, enum lia_errcode code, const cha
 /* Same, with the message already in an err. */
 enum MHD_Result http_reply_err(struct req *r, const struct lia_err *err);
 
+/* A query-string parameter, or NULL. */
+const char *http_query(const struct req *r, const char *name);
+/* A request header, or NULL. */
+const char *http_header(const struct req *r, const char *name);
+
+/* Sets r->etag from the parts that determine the answer and, when the client already holds
+ * that version (If-None-Match), queues 304 and returns true. */
+bool http_not_modified(struct req *r, uint64_t version, int64_t minute);
+
 /* Suspends the connection so a worker can finish it; pair with http_resume from any thread. */
 void http_suspend(struct req *r);
 void http_resume(struct req *r);
@@ -85,5 +97,7 @@ extern const struct route api_ingest_routes[];
 extern const unsigned api_ingest_route_count;
 extern const struct route api_ops_routes[];
 extern const unsigned api_ops_route_count;
+extern const struct route api_query_routes[];
+extern const unsigned api_query_route_count;
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef INGEST_ITEM_H
 #define INGEST_ITEM_H
 
+#include "bucket.h"
 #include "ticket.h"
 
 #include <stddef.h>
@@ -20,7 +21,12 @@ enum ingest_outcome {
 
 struct ingest_item {
     const char *source;      /* borrowed from the config snapshot */
-    struct lia_ticket ticket;
+    struct lia_ticket ticket; /* after storing an update: the merged, stored ticket */
+    struct lia_bucket_key keys[LIA_BUCKET_KEYS_MAX]; /* buckets the ticket counts in */
+    size_t nkeys;
+    /* Recomputes keys from ticket; the store calls it after merging an update. */
+    void (*rekey)(struct ingest_item *item);
+    void *rekey_ctx;
     int64_t received_ms;
     const char *raw;         /* payload to keep, or NULL; borrowed */
     size_t raw_len;

@@ -54,7 +54,8 @@ char *log_quote(const char *s, char *out, unsigned cap)
     return out;
 }
 
-static void vemit(enum log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vemit(enum log_level level, const char *fmt,
+                                                     va_list ap)
 {
     if (!log_enabled(level)) {
         return;
@@ -85,7 +86,8 @@ void log_emit(enum log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-static void vmsg(enum log_level level, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vmsg(enum log_level level, int errnum,
+                                                    const char *fmt, va_list ap)
 {
     if (!log_enabled(level)) {
         return;

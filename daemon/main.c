@@ -4,7 +4,10 @@
 #include "app.h"
 #include "batcher.h"
 #include "confload.h"
+#include "engine.h"
+#include "pgpool.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
@@ -18,6 +21,22 @@
 #include <unistd.h>
 
 #define DRAIN_TIMEOUT_MS 30000
+#define FOLD_INTERVAL_MS 2000
+
+/* Folds the group commits' minute-count deltas, when a pooled connection is free now. */
+static void fold_bucket_deltas(struct app *app)
+{
+    PGconn *conn = pgpool_get(app->pool, 0);
+    if (conn != NULL) {
+        store_fold_bucket_deltas(conn);
+        pgpool_put(app->pool, conn);
+    }
+}
+
+static void record_stored(const struct ingest_item *item, void *ctx)
+{
+    engine_record(ctx, item);
+}
 
 static const char usage_text[] =
     "Usage: liaisond [COMMAND] [OPTIONS]\n"
@@ -46,6 +65,11 @@ static const char usage_text[] =
     "Endpoints:\n"
     "  POST /v1/webhooks/{source}  a helpdesk delivers one ticket event; 202 once stored,\n"
     "                              200 {\"duplicate\":true} for a redelivery\n"
+    "  GET  /v1/buckets            per value of a dimension: count, expected, ratio, accounts\n"
+    "  GET  /v1/series             counts and expectation of one bucket over time\n"
+    "  GET  /v1/dimensions         the values of every dimension seen in a window\n"
+    "  GET  /v1/tickets            recent tickets of a bucket, newest first, with links\n"
+    "  POST /v1/accounts           load accounts (CSV or NDJSON): tier and SLA terms\n"
     "  GET  /healthz               200 while the process runs\n"
     "  GET  /readyz                200 when the database is reachable and migrated\n"
     "\n"
@@ -244,13 +268,22 @@ static int cmd_serve(const struct options *opt)
     } else {
         log_warnx("database unreachable at start; answering 503 until it is reachable");
     }
+    struct lia_rollup_opts rollup = {
+        .horizon_ms = cfg->rollup_horizon_ms,
+        .future_ms = LIA_INGEST_MAX_FUTURE_MS,
+        .exact_accounts_max = cfg->rollup_exact_accounts,
+    };
+    app.engine = engine_new(&rollup);
+    app.pool = pgpool_new(url, cfg->http_threads);
+    bool rebuilt = atomic_load(&app.schema_current) &&
+                   engine_rebuild(app.engine, url, http_now_ms()) == 0;
     struct batcher_limits limits = {
         .max_tickets = cfg->batch_max_tickets,
         .max_wait_ms = cfg->batch_max_wait_ms,
         .writers = cfg->batch_writers,
         .max_pending = cfg->batch_max_pending,
     };
-    app.batcher = batcher_start(url, &limits);
+    app.batcher = batcher_start(url, &limits, record_stored, app.engine);
     struct http_server *http = http_start(&app, cfg);
     if (http == NULL) {
         fatalx("cannot start the HTTP server");
@@ -262,6 +295,7 @@ static int cmd_serve(const struct options *opt)
      * file) follows within a moment; then only signals matter. */
     bool ready = false;
     int64_t next_schema_check_ms = 0;
+    int64_t next_fold_ms = 0;
     for (;;) {
         struct timespec tick = ready ? (struct timespec){1, 0} : (struct timespec){0, 50000000};
         int sig = sigtimedwait(&signals, NULL, &tick);
@@ -273,12 +307,23 @@ static int cmd_serve(const struct options *opt)
             reload(&app, opt->config);
             continue;
         }
-        if (!atomic_load(&app.schema_current) && http_now_ms() >= next_schema_check_ms) {
-            next_schema_check_ms = http_now_ms() + 1000;
+        int64_t now_ms = http_now_ms();
+        if (!atomic_load(&app.schema_current) && now_ms >= next_schema_check_ms) {
+            next_schema_check_ms = now_ms + 1000;
             if (check_schema(url, opt->migrate) == 1) {
                 atomic_store(&app.schema_current, true);
                 log_info("database schema is current");
             }
+        }
+        /* A rollup rebuilt while writers already record is still right: recording a ticket
+         * twice replaces it. */
+        if (!rebuilt && atomic_load(&app.schema_current)) {
+            rebuilt = engine_rebuild(app.engine, url, now_ms) == 0;
+        }
+        engine_advance(app.engine, now_ms);
+        if (rebuilt && now_ms >= next_fold_ms) {
+            next_fold_ms = now_ms + FOLD_INTERVAL_MS;
+            fold_bucket_deltas(&app);
         }
         if (!ready && atomic_load(&app.schema_current) && batcher_is_connected(app.batcher)) {
             ready = true;
@@ -298,6 +343,9 @@ static int cmd_serve(const struct options *opt)
     batcher_stop(app.batcher);
     http_wait_idle(http, DRAIN_TIMEOUT_MS);
     http_stop(http);
+    fold_bucket_deltas(&app);
+    pgpool_free(app.pool);
+    engine_free(app.engine);
     app_fini(&app);
     free(url);
     log_info("stopped");

@@ -5,12 +5,116 @@
 
 #include "log.h"
 #include "mem.h"
+#include "semver.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define INGEST_STATEMENT "liaison_ingest"
+#define LOCK_STATEMENT   "liaison_lock_updated"
+
+/* Dedup first (ticket_events), then creates (the first create of a ticket wins) and updates
+ * (already merged with the stored ticket by the caller, or inserted when the create was never
+ * seen). Rows are taken in key order so concurrent writers lock in the same order. The minute
+ * counts move with the tickets, appended to bucket_deltas: +1 for every key a stored ticket now
+ * has, -1 for every key it had before an update. The CASE merges only matter when a concurrent writer inserted the
+ * ticket after this batch read it. */
+static const char ingest_sql[] =
+    "WITH input AS ("
+    "  SELECT * FROM json_to_recordset($1::json) AS i(o int, s text, e text, k text, x text,"
+    "    c bigint, r bigint, co text, re text, a text, t text, p text, v text, f text[],"
+    "    su text, l text, w text, b text[])),"
+    " ev AS ("
+    "  INSERT INTO ticket_events (source, event_id, kind, received_at)"
+    "  SELECT s, e, k, to_timestamp(r / 1000.0) FROM input ORDER BY s, e"
+    "  ON CONFLICT DO NOTHING RETURNING source, event_id),"
+    " fresh AS (SELECT input.* FROM input JOIN ev ON ev.source = input.s AND ev.event_id = input.e),"
+    " before AS ("
+    "  SELECT t.source, t.external_id, t.created_at, t.buckets FROM tickets t"
+    "  JOIN fresh ON t.source = fresh.s AND t.external_id = fresh.x AND fresh.k = 'update'),"
+    " created AS ("
+    "  INSERT INTO tickets (source, external_id, created_at, received_at, updated_at, country,"
+    "    region, account_id, tier, platform, app_version, feature_flags, subject, link, raw,"
+    "    buckets)"
+    "  SELECT s, x, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0), to_timestamp(r / 1000.0),"
+    "    co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb, coalesce(b, '{}')"
+    "  FROM fresh WHERE k = 'create'"
+    "  ORDER BY s, x ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id),"
+    " updated AS ("
+    "  INSERT INTO tickets AS old (source, external_id, created_at, received_at, updated_at,"
+    "    country, region, account_id, tier, platform, app_version, feature_flags, subject, link,"
+    "    raw, buckets)"
+    "  SELECT s, x, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0), to_timestamp(r / 1000.0),"
+    "    co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb, coalesce(b, '{}')"
+    "  FROM fresh WHERE k = 'update'"
+    "  ORDER BY s, x ON CONFLICT (source, external_id) DO UPDATE SET"
+    "    updated_at = excluded.updated_at,"
+    "    country = CASE WHEN excluded.country = 'unknown' THEN old.country"
+    "              ELSE excluded.country END,"
+    "    region = CASE WHEN excluded.region = 'unknown' THEN old.region"
+    "             ELSE excluded.region END,"
+    "    account_id = coalesce(excluded.account_id, old.account_id),"
+    "    tier = coalesce(excluded.tier, old.tier),"
+    "    platform = CASE WHEN excluded.platform = 'unknown' THEN old.platform"
+    "               ELSE excluded.platform END,"
+    "    app_version = coalesce(excluded.app_version, old.app_version),"
+    "    feature_flags = CASE WHEN cardinality(excluded.feature_flags) = 0"
+    "                    THEN old.feature_flags ELSE excluded.feature_flags END,"
+    "    subject = coalesce(excluded.subject, old.subject),"
+    "    link = coalesce(excluded.link, old.link),"
+    "    raw = coalesce(excluded.raw, old.raw),"
+    "    buckets = excluded.buckets"
+    "  RETURNING source, external_id, created_at, (xmax = 0) AS inserted),"
+    " delta AS ("
+    "  SELECT key, date_trunc('minute', to_timestamp(fresh.c / 1000.0)) AS minute, 1 AS d"
+    "  FROM created JOIN fresh ON fresh.s = created.source AND fresh.x = created.external_id"
+    "    AND fresh.k = 'create', unnest(fresh.b) AS key"
+    "  UNION ALL"
+    "  SELECT key, date_trunc('minute', updated.created_at), 1"
+    "  FROM updated JOIN fresh ON fresh.s = updated.source AND fresh.x = updated.external_id"
+    "    AND fresh.k = 'update', unnest(fresh.b) AS key"
+    "  UNION ALL"
+    "  SELECT key, date_trunc('minute', before.created_at), -1"
+    "  FROM before, unnest(before.buckets) AS key),"
+    " bump AS ("
+    "  INSERT INTO bucket_deltas (dimension, value, minute, tickets)"
+    "  SELECT split_part(key, ':', 1), substr(key, strpos(key, ':') + 1), minute, sum(d)"
+    "  FROM delta GROUP BY key, minute HAVING sum(d) <> 0)"
+    " SELECT input.o, CASE"
+    "   WHEN ev.event_id IS NULL THEN 'd'"
+    "   WHEN created.external_id IS NOT NULL THEN 'c'"
+    "   WHEN updated.external_id IS NULL THEN 'd'"
+    "   WHEN updated.inserted THEN 'c' ELSE 'u' END"
+    " FROM input"
+    " LEFT JOIN ev ON ev.source = input.s AND ev.event_id = input.e"
+    " LEFT JOIN created ON created.source = input.s AND created.external_id = input.x"
+    "   AND input.k = 'create'"
+    " LEFT JOIN updated ON updated.source = input.s AND updated.external_id = input.x"
+    "   AND input.k = 'update'";
+
+/* The stored tickets an update batch touches, locked until the batch commits, so the merge
+ * done here is the one written. Updates whose delivery is a duplicate are merged needlessly
+ * but harmlessly: their result is never written. */
+static const char lock_sql[] =
+    "SELECT t.source, t.external_id, (extract(epoch FROM t.created_at) * 1000)::bigint,"
+    "  t.country, t.region, t.account_id, t.tier, t.platform, t.app_version,"
+    "  array_to_json(t.feature_flags), t.subject, t.link"
+    " FROM tickets t JOIN json_to_recordset($1::json) AS k(s text, x text)"
+    "  ON t.source = k.s AND t.external_id = k.x"
+    " ORDER BY t.source, t.external_id FOR UPDATE OF t";
+
+/* Server notices ("relation already exists, skipping") are not problems: keep them out of
+ * stderr unless debugging. */
+static void log_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char text[256];
+    snprintf(text, sizeof(text), "%s", message);
+    text[strcspn(text, "\n")] = '\0';
+    log_debug("database notice: %s", text);
+}
 
 PGconn *store_connect(const char *url)
 {
@@ -25,6 +129,7 @@ PGconn *store_connect(const char *url)
         PQfinish(conn);
         return NULL;
     }
+    PQsetNoticeProcessor(conn, log_notice, NULL);
     return conn;
 }
 
@@ -47,69 +152,6 @@ enum store_result store_classify(PGconn *conn, const PGresult *res)
     return STORE_FAILED;
 }
 
-bool store_ping(PGconn *conn)
-{
-    PGresult *res = PQexec(conn, "SELECT 1");
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-    PQclear(res);
-    return ok;
-}
-
-/* Dedup first (ticket_events), then creates (first create of a ticket wins) and updates
- * (applied to a known ticket, or inserted when the create was never seen). Rows are taken in
- * key order so concurrent writers lock in the same order. Values missing from an update keep
- * what the ticket had. */
-static const char ingest_sql[] =
-    "WITH input AS ("
-    "  SELECT * FROM json_to_recordset($1::json) AS i(o int, s text, e text, k text, x text,"
-    "    c bigint, r bigint, co text, re text, a text, t text, p text, v text, f text[],"
-    "    su text, l text, w text)),"
-    " ev AS ("
-    "  INSERT INTO ticket_events (source, event_id, kind, received_at)"
-    "  SELECT s, e, k, to_timestamp(r / 1000.0) FROM input ORDER BY s, e"
-    "  ON CONFLICT DO NOTHING RETURNING source, event_id),"
-    " fresh AS (SELECT input.* FROM input JOIN ev ON ev.source = input.s AND ev.event_id = input.e),"
-    " created AS ("
-    "  INSERT INTO tickets (source, external_id, created_at, received_at, updated_at, country,"
-    "    region, account_id, tier, platform, app_version, feature_flags, subject, link, raw)"
-    "  SELECT s, x, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0), to_timestamp(r / 1000.0),"
-    "    co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb FROM fresh WHERE k = 'create'"
-    "  ORDER BY s, x ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id),"
-    " updated AS ("
-    "  INSERT INTO tickets AS old (source, external_id, created_at, received_at, updated_at,"
-    "    country, region, account_id, tier, platform, app_version, feature_flags, subject, link,"
-    "    raw)"
-    "  SELECT s, x, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0), to_timestamp(r / 1000.0),"
-    "    co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb FROM fresh WHERE k = 'update'"
-    "  ORDER BY s, x ON CONFLICT (source, external_id) DO UPDATE SET"
-    "    updated_at = excluded.updated_at,"
-    "    country = CASE WHEN excluded.country = 'unknown' THEN old.country"
-    "              ELSE excluded.country END,"
-    "    region = CASE WHEN excluded.region = 'unknown' THEN old.region"
-    "             ELSE excluded.region END,"
-    "    account_id = coalesce(excluded.account_id, old.account_id),"
-    "    tier = coalesce(excluded.tier, old.tier),"
-    "    platform = CASE WHEN excluded.platform = 'unknown' THEN old.platform"
-    "               ELSE excluded.platform END,"
-    "    app_version = coalesce(excluded.app_version, old.app_version),"
-    "    feature_flags = CASE WHEN cardinality(excluded.feature_flags) = 0"
-    "                    THEN old.feature_flags ELSE excluded.feature_flags END,"
-    "    subject = coalesce(excluded.subject, old.subject),"
-    "    link = coalesce(excluded.link, old.link),"
-    "    raw = coalesce(excluded.raw, old.raw)"
-    "  RETURNING source, external_id, (xmax = 0) AS inserted)"
-    " SELECT input.o, CASE"
-    "   WHEN ev.event_id IS NULL THEN 'd'"
-    "   WHEN created.external_id IS NOT NULL THEN 'c'"
-    "   WHEN updated.external_id IS NULL THEN 'd'"
-    "   WHEN updated.inserted THEN 'c' ELSE 'u' END"
-    " FROM input"
-    " LEFT JOIN ev ON ev.source = input.s AND ev.event_id = input.e"
-    " LEFT JOIN created ON created.source = input.s AND created.external_id = input.x"
-    "   AND input.k = 'create'"
-    " LEFT JOIN updated ON updated.source = input.s AND updated.external_id = input.x"
-    "   AND input.k = 'update'";
-
 bool store_prepare_writer(PGconn *conn)
 {
     /* The batch statement is planned once per connection: planning it costs more than running
@@ -122,11 +164,16 @@ bool store_prepare_writer(PGconn *conn)
     }
     res = PQprepare(conn, INGEST_STATEMENT, ingest_sql, 1, NULL);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (ok) {
+        PQclear(res);
+        res = PQprepare(conn, LOCK_STATEMENT, lock_sql, 1, NULL);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    }
     if (!ok) {
         char msg[256];
         snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
         msg[strcspn(msg, "\n")] = '\0';
-        log_warnx("preparing the ingest statement failed: %s", msg);
+        log_warnx("preparing the ingest statements failed: %s", msg);
     }
     PQclear(res);
     return ok;
@@ -144,16 +191,20 @@ static json_t *item_json(const struct ingest_item *item, size_t index)
     for (size_t i = 0; i < t->nflags; i++) {
         json_array_append_new(flags, json_string(t->flags[i]));
     }
+    json_t *keys = json_array();
+    for (size_t i = 0; i < item->nkeys; i++) {
+        json_array_append_new(keys, json_string(item->keys[i].text));
+    }
     json_t *raw = item->raw == NULL ? json_null() : json_stringn(item->raw, item->raw_len);
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o,"
-                     " s:o, s:o, s:o}",
+                     " s:o, s:o, s:o, s:o}",
                      "o", (json_int_t)index, "s", item->source, "e", t->event_id, "k",
                      t->event == LIA_EVENT_CREATE ? "create" : "update", "x", t->external_id,
                      "c", (json_int_t)t->created_ms, "r", (json_int_t)item->received_ms, "co",
                      t->country, "re", t->region, "a", text_or_null(t->account_id), "t",
                      text_or_null(t->tier), "p", lia_platform_name(t->platform), "v",
                      text_or_null(t->app_version), "f", flags, "su", text_or_null(t->subject),
-                     "l", text_or_null(t->link), "w", raw);
+                     "l", text_or_null(t->link), "w", raw, "b", keys);
 }
 
 static enum ingest_outcome outcome_from_code(char c)
@@ -168,7 +219,103 @@ static enum ingest_outcome outcome_from_code(char c)
     }
 }
 
-enum store_result store_ingest(PGconn *conn, struct ingest_item *const *items, size_t n)
+static char *dup_value(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
+}
+
+/* The stored ticket in row of lock_sql's result. */
+static void ticket_from_row(const PGresult *res, int row, struct lia_ticket *t)
+{
+    lia_ticket_init(t);
+    t->external_id = dup_value(res, row, 1);
+    t->created_ms = strtoll(PQgetvalue(res, row, 2), NULL, 10);
+    snprintf(t->country, sizeof(t->country), "%s", PQgetvalue(res, row, 3));
+    t->region = dup_value(res, row, 4);
+    t->account_id = dup_value(res, row, 5);
+    t->tier = dup_value(res, row, 6);
+    t->platform = lia_platform_parse(PQgetvalue(res, row, 7));
+    t->app_version = dup_value(res, row, 8);
+    json_t *flags = json_loads(PQgetvalue(res, row, 9), 0, NULL);
+    if (flags != NULL) {
+        lia_ticket_add_flags(t, flags, NULL);
+        json_decref(flags);
+    }
+    t->subject = dup_value(res, row, 10);
+    t->link = dup_value(res, row, 11);
+}
+
+/* Merges every update with its stored ticket: the item then carries the merged ticket (with
+ * the update's own delivery id) and the keys that ticket counts under. */
+static void merge_stored(struct ingest_item *item, const PGresult *res, int row)
+{
+    struct lia_ticket merged;
+    ticket_from_row(res, row, &merged);
+    lia_ticket_merge(&merged, &item->ticket);
+    free(merged.event_id);
+    merged.event_id = item->ticket.event_id;
+    merged.event = LIA_EVENT_UPDATE;
+    item->ticket.event_id = NULL;
+    lia_ticket_fini(&item->ticket);
+    item->ticket = merged;
+    item->rekey(item);
+}
+
+static enum store_result exec_simple(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    enum store_result r =
+        PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : store_classify(conn, res);
+    PQclear(res);
+    return r;
+}
+
+static enum store_result lock_and_merge(PGconn *conn, struct ingest_item *const *items, size_t n)
+{
+    json_t *keys = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->ticket.event == LIA_EVENT_UPDATE) {
+            json_array_append_new(keys, json_pack("{s:s, s:s}", "s", items[i]->source, "x",
+                                                  items[i]->ticket.external_id));
+        }
+    }
+    char *param = json_dumps(keys, JSON_COMPACT);
+    json_decref(keys);
+    const char *params[] = {param};
+    PGresult *res = PQexecPrepared(conn, LOCK_STATEMENT, 1, params, NULL, NULL, 0);
+    free(param);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        enum store_result r = store_classify(conn, res);
+        PQclear(res);
+        return r;
+    }
+    for (int row = 0; row < PQntuples(res); row++) {
+        const char *source = PQgetvalue(res, row, 0);
+        const char *external_id = PQgetvalue(res, row, 1);
+        for (size_t i = 0; i < n; i++) {
+            struct ingest_item *item = items[i];
+            if (item->ticket.event == LIA_EVENT_UPDATE && strcmp(item->source, source) == 0 &&
+                strcmp(item->ticket.external_id, external_id) == 0) {
+                merge_stored(item, res, row);
+                break;
+            }
+        }
+    }
+    PQclear(res);
+    return STORE_OK;
+}
+
+static bool has_update(struct ingest_item *const *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->ticket.event == LIA_EVENT_UPDATE) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static enum store_result run_ingest(PGconn *conn, struct ingest_item *const *items, size_t n)
 {
     json_t *rows = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -205,4 +352,49 @@ out:
     PQclear(res);
     free(param);
     return result;
+}
+
+enum store_result store_ingest(PGconn *conn, struct ingest_item *const *items, size_t n)
+{
+    if (!has_update(items, n)) {
+        return run_ingest(conn, items, n);
+    }
+    enum store_result r = exec_simple(conn, "BEGIN");
+    if (r == STORE_OK) {
+        r = lock_and_merge(conn, items, n);
+    }
+    if (r == STORE_OK) {
+        r = run_ingest(conn, items, n);
+    }
+    if (r == STORE_OK) {
+        r = exec_simple(conn, "COMMIT");
+    }
+    if (r != STORE_OK && PQstatus(conn) == CONNECTION_OK) {
+        exec_simple(conn, "ROLLBACK");
+    }
+    return r;
+}
+
+/* Moves every committed delta into the minute counts in one statement: rows appended after
+ * its snapshot stay for the next run, and a concurrent run on another replica skips the rows
+ * this one deleted, so nothing is counted twice. */
+static const char fold_sql[] =
+    "WITH moved AS (DELETE FROM bucket_deltas RETURNING dimension, value, minute, tickets)"
+    " INSERT INTO bucket_minutes AS m (dimension, value, minute, tickets)"
+    " SELECT dimension, value, minute, sum(tickets) FROM moved"
+    " GROUP BY dimension, value, minute ORDER BY dimension, value, minute"
+    " ON CONFLICT (dimension, value, minute) DO UPDATE SET tickets = m.tickets + excluded.tickets";
+
+long store_fold_bucket_deltas(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, fold_sql);
+    long rows = -1;
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        rows = strtol(PQcmdTuples(res), NULL, 10);
+    } else if (store_classify(conn, res) != STORE_DOWN) {
+        log_warnx("folding bucket counts failed: %s",
+                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+    }
+    PQclear(res);
+    return rows;
 }

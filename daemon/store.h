@@ -33,7 +33,8 @@ enum store_result store_classify(PGconn *conn, const PGresult *res);
  * On STORE_OK every item's outcome is set; otherwise none is. */
 enum store_result store_ingest(PGconn *conn, struct ingest_item *const *items, size_t n);
 
-/* True when the connection answers a trivial query. */
-bool store_ping(PGconn *conn);
+/* Folds the minute-count deltas that group commits appended into bucket_minutes. Returns the
+ * number of minute rows written, or -1 (logged unless the database is gone). */
+long store_fold_bucket_deltas(PGconn *conn);
 
 #endif

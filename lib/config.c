@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The configuration model: the key table (defaults, bounds, reloadable, docs), the setters that
- * turn a key's text into a value, cross-field validation, printing and region lookup. It knows
- * nothing of YAML; config_yaml.c walks the document and calls the setters. */
+ * turn a key's text into a value, cross-field validation, printing, and the lookups the daemon
+ * makes in a config (regions, account ranges, bearer tokens, CORS origins). It knows nothing of
+ * YAML; config_yaml.c walks the document and calls the setters. */
 #include "config.h"
 
 #include "adapter.h"
@@ -9,11 +10,14 @@
 #include "jsonutil.h"
 #include "mem.h"
 #include "parse.h"
+#include "signature.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,8 @@
 #define CFG(field) offsetof(struct lia_config, field)
 #define SRC(field) offsetof(struct lia_source, field)
 #define NITEMS(a)  (sizeof(a) / sizeof((a)[0]))
+#define STR_(x)    #x
+#define STR(x)     STR_(x)
 
 #define KIB          UINT64_C(1024)
 #define MIB          (KIB * 1024)
@@ -33,7 +39,11 @@
 
 #define SOURCE_NAME_MAX   64
 #define REGION_NAME_MAX   32
+#define ENV_NAME_MAX      255
+#define ORIGIN_MAX        300
 #define SECRET_ENV_PREFIX "LIAISON_SECRET_"
+#define TOKEN_ENV_PREFIX  "LIAISON_TOKEN_"
+#define SCOPE_LIST        "ingest, read, write, admin"
 #define MASK              "\"********\""
 
 /* Sections are the keys' first dotted segments, so rows of one section stay together: print
@@ -114,6 +124,15 @@ static const struct lia_config_key keys[] = {
      .reloadable = true,
      .offset = CFG(max_json_depth),
      .doc = "deepest JSON nesting accepted; deeper gets 400 too_deep"},
+    {.name = "http.cors_origins",
+     .type = "list",
+     .def = "[]",
+     .kind = LIA_CONFIG_ORIGINS,
+     .min = 0,
+     .max = LIA_CONFIG_MAX_CORS_ORIGINS,
+     .reloadable = true,
+     .offset = CFG(cors_origins),
+     .doc = "browser origins that may read the API: \"https://host[:port]\", or \"*\" for any"},
     {.name = "batch.max_tickets",
      .type = "uint",
      .def = "256",
@@ -124,7 +143,7 @@ static const struct lia_config_key keys[] = {
      .doc = "tickets per group commit"},
     {.name = "batch.max_wait",
      .type = "duration",
-     .def = "1ms",
+     .def = "0",
      .kind = LIA_CONFIG_DURATION,
      .min = 0,
      .max = SECOND,
@@ -163,6 +182,31 @@ static const struct lia_config_key keys[] = {
      .reloadable = true,
      .offset = CFG(log_level),
      .doc = "error, warn, info or debug"},
+    {.name = "accounts.range_width",
+     .type = "uint",
+     .def = STR(LIA_CONFIG_RANGE_WIDTH_DEFAULT),
+     .kind = LIA_CONFIG_UINT64,
+     .min = 1,
+     .max = UINT64_C(1000000000000),
+     .reloadable = true,
+     .offset = CFG(account_range_width),
+     .doc = "width of the default account ranges outside account_ranges (0-99999, ...)"},
+    {.name = "rollup.horizon",
+     .type = "duration",
+     .def = "8d",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 8 * DAY,
+     .max = 31 * DAY,
+     .offset = CFG(rollup_horizon_ms),
+     .doc = "ticket history kept in memory; at least 8d so a week-ago window fits"},
+    {.name = "rollup.exact_accounts",
+     .type = "uint",
+     .def = "64",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000,
+     .offset = CFG(rollup_exact_accounts),
+     .doc = "distinct accounts per bucket counted exactly; past this they are estimated"},
 };
 
 /* The secret, secret_env and secret_file rows are the "secret kinds": at most one per source. */
@@ -409,6 +453,128 @@ static int set_address(struct lia_config *cfg, const char *path, const char *val
     return 0;
 }
 
+static bool is_hex_lower(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+/* Length of the host at the start of s: a name of [a-z0-9.-] or a bracketed IPv6 literal. */
+static size_t origin_host_len(const char *s)
+{
+    size_t n = 0;
+    if (s[0] == '[') {
+        n = 1;
+        while (is_hex_lower(s[n]) || s[n] == ':' || s[n] == '.') {
+            n++;
+        }
+        return s[n] == ']' && n > 1 ? n + 1 : 0;
+    }
+    while (is_lower_alnum(s[n]) || s[n] == '.' || s[n] == '-') {
+        n++;
+    }
+    return n;
+}
+
+/* Checks that origin is written the way a browser serialises one in its Origin header, since
+ * matching is byte for byte: a spelling a browser never sends would silently never match. */
+static int check_origin(const char *path, const char *origin, struct lia_err *err)
+{
+    char shown[40];
+    const char *rest;
+    unsigned default_port;
+
+    echo(origin, shown, sizeof(shown));
+    if (strlen(origin) > ORIGIN_MAX) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "an origin is at most %d bytes", ORIGIN_MAX);
+    }
+    for (size_t i = 0; origin[i] != '\0'; i++) {
+        if (origin[i] >= 'A' && origin[i] <= 'Z') {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "write origins in lower case, as browsers send them: \"%s\"", shown);
+        }
+    }
+    if (strncmp(origin, "https://", 8) == 0) {
+        rest = origin + 8;
+        default_port = 443;
+    } else if (strncmp(origin, "http://", 7) == 0) {
+        rest = origin + 7;
+        default_port = 80;
+    } else {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "expected \"*\" or http[s]://host[:port], got \"%s\"", shown);
+    }
+    size_t host = origin_host_len(rest);
+    if (host == 0) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "expected \"*\" or http[s]://host[:port], got \"%s\"", shown);
+    }
+    rest += host;
+    if (rest[0] == ':') {
+        uint64_t port;
+        if (lia_parse_u64(rest + 1, 1, 65535, &port, NULL, NULL) != 0) {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "the port must be a number from 1 to 65535, got \"%s\"", shown);
+        }
+        if (port == default_port) {
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "leave out the default port :%u, as browsers do: \"%s\"",
+                               default_port, shown);
+        }
+        return 0;
+    }
+    if (rest[0] == '/') {
+        return lia_err_set(err, LIA_E_CONFIG, path, "an origin has no path, not even \"/\": \"%s\"",
+                           shown);
+    }
+    if (rest[0] != '\0') {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "expected \"*\" or http[s]://host[:port], got \"%s\"", shown);
+    }
+    return 0;
+}
+
+int lia_config_add_cors_origin(struct lia_config *cfg, const char *origin, struct lia_err *err)
+{
+    static const char path[] = "http.cors_origins";
+    char shown[40];
+    bool any = strcmp(origin, "*") == 0;
+
+    if (cfg->ncors_origins >= LIA_CONFIG_MAX_CORS_ORIGINS) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "more than %d origins",
+                           LIA_CONFIG_MAX_CORS_ORIGINS);
+    }
+    if (!any && check_origin(path, origin, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->ncors_origins; i++) {
+        if (any || strcmp(cfg->cors_origins[i], "*") == 0) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "\"*\" allows every origin; list it alone");
+        }
+        if (strcmp(cfg->cors_origins[i], origin) == 0) {
+            echo(origin, shown, sizeof(shown));
+            return lia_err_set(err, LIA_E_CONFIG, path, "\"%s\" is listed twice", shown);
+        }
+    }
+    cfg->cors_origins =
+        xrealloc(cfg->cors_origins, (cfg->ncors_origins + 1) * sizeof(cfg->cors_origins[0]));
+    cfg->cors_origins[cfg->ncors_origins++] = xstrdup(origin);
+    return 0;
+}
+
+bool lia_config_cors_allowed(const struct lia_config *cfg, const char *origin)
+{
+    if (origin == NULL || origin[0] == '\0') {
+        return false;
+    }
+    for (size_t i = 0; i < cfg->ncors_origins; i++) {
+        const char *o = cfg->cors_origins[i];
+        if (strcmp(o, "*") == 0 || strcmp(o, origin) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Sets the value described by row k inside base (a struct lia_config or struct lia_source)
  * from text. On error base is unchanged. */
 static int set_value(void *base, const struct lia_config_key *k, const char *path,
@@ -441,6 +607,12 @@ static int set_value(void *base, const struct lia_config_key *k, const char *pat
             return fail(err);
         }
         *(uint32_t *)(void *)at = (uint32_t)u;
+        return 0;
+    case LIA_CONFIG_UINT64:
+        if (lia_parse_u64(value, k->min, k->max, &u, path, err) != 0) {
+            return fail(err);
+        }
+        *(uint64_t *)(void *)at = u;
         return 0;
     case LIA_CONFIG_SIZE:
         if (lia_parse_size(value, k->min, k->max, &u, path, err) != 0) {
@@ -480,6 +652,8 @@ static int set_value(void *base, const struct lia_config_key *k, const char *pat
         }
         *(bool *)(void *)at = b != 0;
         return 0;
+    case LIA_CONFIG_ORIGINS:
+        return lia_config_add_cors_origin(base, value, err);
     }
     return lia_err_set(err, LIA_E_CONFIG, path, "key of unknown kind");
 }
@@ -490,6 +664,10 @@ struct lia_config *lia_config_new(const char *filename)
     cfg->path = xstrdup(filename);
     for (size_t i = 0; i < NITEMS(keys); i++) {
         struct lia_err err;
+        /* A list's default is the empty list, which the zeroed struct already holds. */
+        if (keys[i].kind == LIA_CONFIG_ORIGINS) {
+            continue;
+        }
         int r = set_value(cfg, &keys[i], keys[i].name, keys[i].def, &err);
         assert(r == 0);
         (void)r;
@@ -544,16 +722,17 @@ int lia_config_add_region(struct lia_config *cfg, const char *country, const cha
     return 0;
 }
 
-int lia_config_secret_env_name(const char *source, char *out, size_t size)
+/* Writes prefix + name upper-cased, with every byte that is not a letter or digit as '_'. */
+static int env_name(const char *prefix_text, const char *name, char *out, size_t size)
 {
-    size_t prefix = strlen(SECRET_ENV_PREFIX);
-    size_t n = strlen(source);
+    size_t prefix = strlen(prefix_text);
+    size_t n = strlen(name);
     if (size < prefix + n + 1) {
         return -1;
     }
-    memcpy(out, SECRET_ENV_PREFIX, prefix);
+    memcpy(out, prefix_text, prefix);
     for (size_t i = 0; i < n; i++) {
-        char c = source[i];
+        char c = name[i];
         if (c >= 'a' && c <= 'z') {
             c = (char)(c - 'a' + 'A');
         } else if (!is_alpha(c) && !is_digit(c)) {
@@ -563,6 +742,349 @@ int lia_config_secret_env_name(const char *source, char *out, size_t size)
     }
     out[prefix + n] = '\0';
     return 0;
+}
+
+int lia_config_secret_env_name(const char *source, char *out, size_t size)
+{
+    return env_name(SECRET_ENV_PREFIX, source, out, size);
+}
+
+int lia_config_token_env_name(const char *token, char *out, size_t size)
+{
+    return env_name(TOKEN_ENV_PREFIX, token, out, size);
+}
+
+/* Source, token and account range names: what URLs, variables and bucket values can carry. */
+static bool is_entry_name(const char *s)
+{
+    return is_lower_alnum(s[0]) && is_name(s, SOURCE_NAME_MAX, "._-");
+}
+
+int lia_config_add_account_range(struct lia_config *cfg, size_t index, const char *name,
+                                 const char *from, const char *to, int line, struct lia_err *err)
+{
+    char path[40];
+    char field[sizeof(path) + 8];
+    char shown[40];
+    uint64_t lo;
+    uint64_t hi;
+
+    snprintf(path, sizeof(path), "account_ranges[%zu]", index);
+    if (cfg->naccount_ranges >= LIA_CONFIG_MAX_ACCOUNT_RANGES) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "more than %d account ranges",
+                           LIA_CONFIG_MAX_ACCOUNT_RANGES);
+    }
+    snprintf(field, sizeof(field), "%s.name", path);
+    if (!is_entry_name(name)) {
+        echo(name, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, field,
+                           "a range name is 1 to %d lower-case letters, digits, '.', '_' or "
+                           "'-', starting with a letter or digit; got \"%s\"",
+                           SOURCE_NAME_MAX, shown);
+    }
+    for (size_t i = 0; i < cfg->naccount_ranges; i++) {
+        const struct lia_account_range *o = &cfg->account_ranges[i];
+        if (strcmp(o->name, name) == 0) {
+            return lia_err_set(err, LIA_E_CONFIG, field,
+                               "%s is already the name of account_ranges[%zu] (line %d)", name,
+                               o->index, o->line);
+        }
+    }
+    snprintf(field, sizeof(field), "%s.from", path);
+    if (lia_parse_u64(from, 0, LIA_CONFIG_ACCOUNT_ID_MAX, &lo, field, err) != 0) {
+        return fail(err);
+    }
+    snprintf(field, sizeof(field), "%s.to", path);
+    if (lia_parse_u64(to, 0, LIA_CONFIG_ACCOUNT_ID_MAX, &hi, field, err) != 0) {
+        return fail(err);
+    }
+    if (lo > hi) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "from %" PRIu64 " is greater than to %" PRIu64,
+                           lo, hi);
+    }
+
+    /* The stored ranges are sorted and disjoint, so their ends are sorted too: the first one
+     * ending at or after lo is the only candidate for an overlap and the insertion point. */
+    size_t a = 0;
+    size_t b = cfg->naccount_ranges;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cfg->account_ranges[mid].to < lo) {
+            a = mid + 1;
+        } else {
+            b = mid;
+        }
+    }
+    if (a < cfg->naccount_ranges && cfg->account_ranges[a].from <= hi) {
+        const struct lia_account_range *o = &cfg->account_ranges[a];
+        lia_err_set(err, LIA_E_CONFIG, NULL,
+                    "%s (%s, %" PRIu64 "..%" PRIu64 ") overlaps account_ranges[%zu] (%s, %" PRIu64
+                    "..%" PRIu64 ") defined on line %d",
+                    path, name, lo, hi, o->index, o->name, o->from, o->to, o->line);
+        if (err != NULL) {
+            snprintf(err->path, sizeof(err->path), "%s", path);
+        }
+        return -1;
+    }
+    cfg->account_ranges =
+        xrealloc(cfg->account_ranges, (cfg->naccount_ranges + 1) * sizeof(cfg->account_ranges[0]));
+    memmove(&cfg->account_ranges[a + 1], &cfg->account_ranges[a],
+            (cfg->naccount_ranges - a) * sizeof(cfg->account_ranges[0]));
+    cfg->account_ranges[a] = (struct lia_account_range){
+        .name = xstrdup(name), .from = lo, .to = hi, .line = line, .index = index};
+    cfg->naccount_ranges++;
+    return 0;
+}
+
+const struct lia_account_range *lia_config_account_range(const struct lia_config *cfg, uint64_t id)
+{
+    /* The last range starting at or before id is the only one that can hold it. */
+    size_t a = 0;
+    size_t b = cfg->naccount_ranges;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cfg->account_ranges[mid].from <= id) {
+            a = mid + 1;
+        } else {
+            b = mid;
+        }
+    }
+    if (a == 0 || cfg->account_ranges[a - 1].to < id) {
+        return NULL;
+    }
+    return &cfg->account_ranges[a - 1];
+}
+
+static const char *const scope_names[] = {"ingest", "read", "write", "admin"};
+
+const char *lia_scope_name(enum lia_scope s)
+{
+    for (size_t i = 0; i < NITEMS(scope_names); i++) {
+        if ((unsigned)s == 1u << i) {
+            return scope_names[i];
+        }
+    }
+    return "unknown";
+}
+
+int lia_scope_from_name(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < NITEMS(scope_names); i++) {
+        if (strcmp(scope_names[i], name) == 0) {
+            return 1 << i;
+        }
+    }
+    return -1;
+}
+
+bool lia_token_allows(const struct lia_token *t, enum lia_scope s)
+{
+    if (t == NULL) {
+        return false;
+    }
+    return (t->scopes & LIA_SCOPE_ADMIN) != 0 || (t->scopes & (unsigned)s) == (unsigned)s;
+}
+
+static void sha256(const void *p, size_t n, unsigned char out[LIA_SHA256_LEN])
+{
+    unsigned int len = 0;
+    /* Like lia_hmac: only a broken libcrypto fails here, and no input causes it. */
+    if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != LIA_SHA256_LEN) {
+        abort();
+    }
+}
+
+static void token_fini(struct lia_token *t)
+{
+    free(t->name);
+    free(t->token_env);
+    explicit_bzero(t->sha256, sizeof(t->sha256));
+}
+
+struct lia_token *lia_config_add_token(struct lia_config *cfg, const char *name, int line,
+                                       struct lia_err *err)
+{
+    char path[sizeof(err->path)];
+    char env[sizeof(TOKEN_ENV_PREFIX) + SOURCE_NAME_MAX];
+    char other_env[sizeof(env)];
+    char shown[40];
+
+    snprintf(path, sizeof(path), "tokens.%s", name);
+    if (!is_entry_name(name)) {
+        echo(name, shown, sizeof(shown));
+        lia_err_set(err, LIA_E_CONFIG, path,
+                    "a token name is 1 to %d lower-case letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit; got \"%s\"",
+                    SOURCE_NAME_MAX, shown);
+        return NULL;
+    }
+    if (cfg->ntokens >= LIA_CONFIG_MAX_TOKENS) {
+        lia_err_set(err, LIA_E_CONFIG, path, "more than %d tokens", LIA_CONFIG_MAX_TOKENS);
+        return NULL;
+    }
+    lia_config_token_env_name(name, env, sizeof(env));
+    for (size_t i = 0; i < cfg->ntokens; i++) {
+        const char *other = cfg->tokens[i].name;
+        if (strcmp(other, name) == 0) {
+            lia_err_set(err, LIA_E_CONFIG, path, "defined twice");
+            return NULL;
+        }
+        lia_config_token_env_name(other, other_env, sizeof(other_env));
+        if (strcmp(env, other_env) == 0) {
+            lia_err_set(err, LIA_E_CONFIG, path,
+                        "its variable %s is also that of token %s; rename one", env, other);
+            return NULL;
+        }
+    }
+    cfg->tokens = xrealloc(cfg->tokens, (cfg->ntokens + 1) * sizeof(cfg->tokens[0]));
+    struct lia_token *t = &cfg->tokens[cfg->ntokens++];
+    memset(t, 0, sizeof(*t));
+    t->name = xstrdup(name);
+    t->line = line;
+    return t;
+}
+
+static const char *token_kind_key(enum lia_token_kind kind)
+{
+    switch (kind) {
+    case LIA_TOKEN_INLINE:
+        return "token";
+    case LIA_TOKEN_ENV:
+        return "token_env";
+    case LIA_TOKEN_SHA256:
+        return "token_sha256";
+    case LIA_TOKEN_NONE:
+        break;
+    }
+    return NULL;
+}
+
+void lia_config_token_set_secret(struct lia_token *t, const char *token)
+{
+    t->token_len = strlen(token);
+    sha256(token, t->token_len, t->sha256);
+    t->resolved = true;
+}
+
+int lia_config_token_set(struct lia_token *t, const char *key, const char *value,
+                         struct lia_err *err)
+{
+    char path[160];
+    char shown[40];
+    enum lia_token_kind kind = LIA_TOKEN_NONE;
+    size_t n = strlen(value);
+
+    snprintf(path, sizeof(path), "tokens.%s.%s", t->name, key);
+    for (int k = LIA_TOKEN_INLINE; k <= LIA_TOKEN_SHA256; k++) {
+        if (strcmp(key, token_kind_key((enum lia_token_kind)k)) == 0) {
+            kind = (enum lia_token_kind)k;
+        }
+    }
+    if (kind == LIA_TOKEN_NONE) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "unknown key");
+    }
+    if (t->kind != LIA_TOKEN_NONE) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "%s is already set; give only one of token, token_env and "
+                           "token_sha256",
+                           token_kind_key(t->kind));
+    }
+    if (n == 0) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "must not be empty");
+    }
+    switch (kind) {
+    case LIA_TOKEN_INLINE:
+        if (n > LIA_TOKEN_MAX_BYTES) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "longer than %d bytes",
+                               LIA_TOKEN_MAX_BYTES);
+        }
+        lia_config_token_set_secret(t, value);
+        break;
+    case LIA_TOKEN_ENV:
+        if (n > ENV_NAME_MAX || !is_env_name(value)) {
+            echo(value, shown, sizeof(shown));
+            return lia_err_set(err, LIA_E_CONFIG, path, "not an environment variable name: \"%s\"",
+                               shown);
+        }
+        free(t->token_env);
+        t->token_env = xstrdup(value);
+        break;
+    case LIA_TOKEN_SHA256: {
+        bool lower = n == 2 * LIA_SHA256_LEN;
+        for (size_t i = 0; lower && i < n; i++) {
+            lower = is_hex_lower(value[i]);
+        }
+        if (!lower) {
+            echo(value, shown, sizeof(shown));
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "expected the token's SHA-256 as 64 lower-case hex digits (as "
+                               "sha256sum prints it), got \"%s\"",
+                               shown);
+        }
+        long r = lia_hex_decode(value, n, t->sha256, sizeof(t->sha256));
+        assert(r == LIA_SHA256_LEN);
+        (void)r;
+        t->token_len = 0;
+        t->resolved = true;
+        break;
+    }
+    case LIA_TOKEN_NONE:
+        break;
+    }
+    t->kind = kind;
+    return 0;
+}
+
+int lia_config_token_add_scope(struct lia_token *t, const char *scope, struct lia_err *err)
+{
+    char path[160];
+    char shown[40];
+    int s = lia_scope_from_name(scope);
+
+    snprintf(path, sizeof(path), "tokens.%s.scopes", t->name);
+    if (s < 0) {
+        echo(scope, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path, "unknown scope \"%s\" (known: %s)", shown,
+                           SCOPE_LIST);
+    }
+    if ((t->scopes & (unsigned)s) != 0) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "%s is listed twice", scope);
+    }
+    t->scopes |= (unsigned)s;
+    return 0;
+}
+
+int lia_config_token_check(const struct lia_token *t, struct lia_err *err)
+{
+    char path[160];
+    if (t->scopes == 0) {
+        snprintf(path, sizeof(path), "tokens.%s.scopes", t->name);
+        return lia_err_set(err, LIA_E_CONFIG, path, "required: a list of one or more of %s",
+                           SCOPE_LIST);
+    }
+    return 0;
+}
+
+const struct lia_token *lia_config_token_find(const struct lia_config *cfg, const char *presented)
+{
+    unsigned char digest[LIA_SHA256_LEN];
+    const struct lia_token *found = NULL;
+
+    if (presented == NULL || presented[0] == '\0') {
+        return NULL;
+    }
+    sha256(presented, strlen(presented), digest);
+    /* Every token is compared, even after a match, so the time does not depend on where the
+     * match is; lia_config_validate makes sure at most one can match. */
+    for (size_t i = 0; i < cfg->ntokens; i++) {
+        const struct lia_token *t = &cfg->tokens[i];
+        int same = CRYPTO_memcmp(digest, t->sha256, sizeof(digest)) == 0;
+        if (same && t->resolved) {
+            found = t;
+        }
+    }
+    explicit_bzero(digest, sizeof(digest));
+    return found;
 }
 
 static void source_fini(struct lia_source *s)
@@ -748,6 +1270,50 @@ static void add_error(struct lia_errlist *errs, int line, const char *path, cons
     lia_errlist_add(errs, &err);
 }
 
+static void validate_tokens(const struct lia_config *cfg, struct lia_errlist *errs)
+{
+    char path[160];
+    char text[160];
+    char env[sizeof(TOKEN_ENV_PREFIX) + SOURCE_NAME_MAX];
+
+    for (size_t i = 0; i < cfg->ntokens; i++) {
+        const struct lia_token *t = &cfg->tokens[i];
+        int line = t->token_line != 0 ? t->token_line : t->line;
+        snprintf(path, sizeof(path), "tokens.%s", t->name);
+        if (!t->resolved) {
+            lia_config_token_env_name(t->name, env, sizeof(env));
+            snprintf(text, sizeof(text),
+                     "no token; set token, token_env or token_sha256, or the environment "
+                     "variable %s",
+                     env);
+            add_error(errs, t->line, path, text);
+            continue;
+        }
+        /* A digest hides the length; every token given as text is held to the same minimum,
+         * inline development tokens included, so a short one never reaches production. */
+        if (t->token_len != 0 && t->token_len < LIA_TOKEN_MIN_BYTES) {
+            snprintf(text, sizeof(text),
+                     "the token is %zu bytes; every token, inline ones included, needs at least "
+                     "%d",
+                     t->token_len, LIA_TOKEN_MIN_BYTES);
+            add_error(errs, line, path, text);
+        } else if (t->token_len > LIA_TOKEN_MAX_BYTES) {
+            snprintf(text, sizeof(text), "the token is longer than %d bytes", LIA_TOKEN_MAX_BYTES);
+            add_error(errs, line, path, text);
+        }
+        for (size_t j = 0; j < i; j++) {
+            const struct lia_token *o = &cfg->tokens[j];
+            if (o->resolved && memcmp(o->sha256, t->sha256, sizeof(t->sha256)) == 0) {
+                snprintf(text, sizeof(text),
+                         "has the same token as tokens.%s (line %d); give each client its own",
+                         o->name, o->line);
+                add_error(errs, line, path, text);
+                break;
+            }
+        }
+    }
+}
+
 int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
 {
     size_t before = errs->n;
@@ -776,6 +1342,7 @@ int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
                       "the secret is empty");
         }
     }
+    validate_tokens(cfg, errs);
     return errs->n == before ? 0 : -1;
 }
 
@@ -798,6 +1365,18 @@ void lia_config_free(struct lia_config *cfg)
         source_fini(&cfg->sources[i]);
     }
     free(cfg->sources);
+    for (size_t i = 0; i < cfg->naccount_ranges; i++) {
+        free(cfg->account_ranges[i].name);
+    }
+    free(cfg->account_ranges);
+    for (size_t i = 0; i < cfg->ntokens; i++) {
+        token_fini(&cfg->tokens[i]);
+    }
+    free(cfg->tokens);
+    for (size_t i = 0; i < cfg->ncors_origins; i++) {
+        free(cfg->cors_origins[i]);
+    }
+    free(cfg->cors_origins);
     free(cfg);
 }
 
@@ -919,6 +1498,8 @@ static int print_value(struct lia_buf *out, const void *base, const struct lia_c
     }
     case LIA_CONFIG_UINT:
         return lia_buf_printf(out, "%" PRIu32, *(const uint32_t *)(const void *)at);
+    case LIA_CONFIG_UINT64:
+        return lia_buf_printf(out, "%" PRIu64, *(const uint64_t *)(const void *)at);
     case LIA_CONFIG_SIZE:
         return print_size(out, *(const uint64_t *)(const void *)at);
     case LIA_CONFIG_DURATION:
@@ -927,6 +1508,16 @@ static int print_value(struct lia_buf *out, const void *base, const struct lia_c
         return print_duration(out, *(const int64_t *)(const void *)at * 1000);
     case LIA_CONFIG_BOOL:
         return lia_buf_append_str(out, *(const bool *)(const void *)at ? "true" : "false");
+    case LIA_CONFIG_ORIGINS: {
+        int r = lia_buf_append_str(out, "[");
+        for (size_t i = 0; r == 0 && i < cfg->ncors_origins; i++) {
+            r = lia_buf_append_str(out, i > 0 ? ", " : "");
+            if (r == 0) {
+                r = print_scalar(out, cfg->cors_origins[i]);
+            }
+        }
+        return r == 0 ? lia_buf_append_str(out, "]") : -1;
+    }
     }
     return -1;
 }
@@ -968,6 +1559,55 @@ static int print_source(struct lia_buf *out, const struct lia_source *src)
     return r;
 }
 
+static int print_account_ranges(struct lia_buf *out, const struct lia_config *cfg)
+{
+    int r = lia_buf_append_str(out, cfg->naccount_ranges == 0 ? "account_ranges: []\n"
+                                                              : "account_ranges:\n");
+    for (size_t i = 0; r == 0 && i < cfg->naccount_ranges; i++) {
+        const struct lia_account_range *a = &cfg->account_ranges[i];
+        r = lia_buf_append_str(out, "  - {name: ");
+        if (r == 0) {
+            r = print_scalar(out, a->name);
+        }
+        if (r == 0) {
+            r = lia_buf_printf(out, ", from: %" PRIu64 ", to: %" PRIu64 "}\n", a->from, a->to);
+        }
+    }
+    return r;
+}
+
+static int print_token(struct lia_buf *out, const struct lia_token *t)
+{
+    char hex[2 * LIA_SHA256_LEN + 1];
+    int r = lia_buf_printf(out, "  %s:\n", t->name);
+
+    if (r == 0 && t->kind == LIA_TOKEN_INLINE) {
+        r = lia_buf_append_str(out, "    token: " MASK "\n");
+    } else if (r == 0 && t->kind == LIA_TOKEN_ENV) {
+        r = lia_buf_append_str(out, "    token_env: ");
+        if (r == 0) {
+            r = print_scalar(out, t->token_env);
+        }
+        if (r == 0) {
+            r = lia_buf_append_str(out, "\n");
+        }
+    } else if (r == 0 && t->kind == LIA_TOKEN_SHA256) {
+        lia_hex_encode(t->sha256, sizeof(t->sha256), hex);
+        r = lia_buf_printf(out, "    token_sha256: %s\n", hex);
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, "    scopes: [");
+    }
+    bool first = true;
+    for (size_t i = 0; r == 0 && i < NITEMS(scope_names); i++) {
+        if ((t->scopes & (1u << i)) != 0) {
+            r = lia_buf_printf(out, "%s%s", first ? "" : ", ", scope_names[i]);
+            first = false;
+        }
+    }
+    return r == 0 ? lia_buf_append_str(out, "]\n") : -1;
+}
+
 int lia_config_print(const struct lia_config *cfg, struct lia_buf *out)
 {
     int r = 0;
@@ -1004,10 +1644,19 @@ int lia_config_print(const struct lia_config *cfg, struct lia_buf *out)
         r = lia_buf_printf(out, "  %s: %s\n", cfg->regions[i].country, cfg->regions[i].region);
     }
     if (r == 0) {
+        r = print_account_ranges(out, cfg);
+    }
+    if (r == 0) {
         r = lia_buf_append_str(out, cfg->nsources == 0 ? "sources: {}\n" : "sources:\n");
     }
     for (size_t i = 0; r == 0 && i < cfg->nsources; i++) {
         r = print_source(out, &cfg->sources[i]);
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, cfg->ntokens == 0 ? "tokens: {}\n" : "tokens:\n");
+    }
+    for (size_t i = 0; r == 0 && i < cfg->ntokens; i++) {
+        r = print_token(out, &cfg->tokens[i]);
     }
     return r;
 }
@@ -1029,12 +1678,23 @@ static bool key_equal(const struct lia_config *a, const struct lia_config *b,
     }
     case LIA_CONFIG_UINT:
         return memcmp(pa, pb, sizeof(uint32_t)) == 0;
+    case LIA_CONFIG_UINT64:
     case LIA_CONFIG_SIZE:
     case LIA_CONFIG_DURATION:
     case LIA_CONFIG_SECONDS:
         return memcmp(pa, pb, sizeof(uint64_t)) == 0;
     case LIA_CONFIG_BOOL:
         return memcmp(pa, pb, sizeof(bool)) == 0;
+    case LIA_CONFIG_ORIGINS:
+        if (a->ncors_origins != b->ncors_origins) {
+            return false;
+        }
+        for (size_t i = 0; i < a->ncors_origins; i++) {
+            if (strcmp(a->cors_origins[i], b->cors_origins[i]) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
     return false;
 }

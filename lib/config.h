@@ -14,8 +14,16 @@
 
 struct lia_adapter;
 
-#define LIA_CONFIG_MAX_SOURCES 256  /* entries under "sources:" */
-#define LIA_CONFIG_POINTER_MAX 1024 /* bytes in one "fields:" JSON pointer */
+#define LIA_CONFIG_MAX_SOURCES         256  /* entries under "sources:" */
+#define LIA_CONFIG_POINTER_MAX         1024 /* bytes in one "fields:" JSON pointer */
+#define LIA_CONFIG_MAX_ACCOUNT_RANGES  1024 /* entries under "account_ranges:" */
+#define LIA_CONFIG_MAX_TOKENS          256  /* entries under "tokens:" */
+#define LIA_CONFIG_MAX_CORS_ORIGINS    64   /* entries of "http.cors_origins" */
+#define LIA_CONFIG_ACCOUNT_ID_MAX      UINT64_C(9999999999999999999) /* 19 digits */
+#define LIA_CONFIG_RANGE_WIDTH_DEFAULT 100000                        /* accounts.range_width */
+#define LIA_TOKEN_MIN_BYTES            16   /* shortest bearer token accepted */
+#define LIA_TOKEN_MAX_BYTES            4096 /* longest bearer token accepted */
+#define LIA_SHA256_LEN                 32   /* bytes of a SHA-256 digest */
 
 struct lia_source {
     char *name;                        /* key under "sources:" */
@@ -34,6 +42,44 @@ struct lia_source {
 struct lia_region_override {
     char country[3];
     char *region;
+};
+
+/* A named range of account numbers, [from, to] inclusive. */
+struct lia_account_range {
+    char *name; /* [a-z0-9][a-z0-9._-]{0,63}, unique */
+    uint64_t from, to;
+    int line;     /* where the entry was defined */
+    size_t index; /* its position in the file's "account_ranges:" list, for messages */
+};
+
+/* What a bearer token may do. ADMIN implies every other scope. */
+enum lia_scope {
+    LIA_SCOPE_INGEST = 1,
+    LIA_SCOPE_READ = 2,
+    LIA_SCOPE_WRITE = 4,
+    LIA_SCOPE_ADMIN = 8,
+};
+
+/* How a token's value was given in the file. */
+enum lia_token_kind {
+    LIA_TOKEN_NONE = 0, /* not in the file; only LIAISON_TOKEN_<NAME> can supply it */
+    LIA_TOKEN_INLINE,   /* "token:", for development */
+    LIA_TOKEN_ENV,      /* "token_env:" */
+    LIA_TOKEN_SHA256,   /* "token_sha256:" */
+};
+
+/* A bearer token of the read and ingest APIs. Only its SHA-256 digest is kept; the token
+ * itself is never stored, so it cannot leak through the config. */
+struct lia_token {
+    char *name;                           /* key under "tokens:" */
+    enum lia_token_kind kind;             /* how the file gives the value */
+    char *token_env;                      /* variable named by token_env, or NULL */
+    bool resolved;                        /* sha256 holds a digest */
+    unsigned char sha256[LIA_SHA256_LEN]; /* SHA-256 of the token */
+    size_t token_len; /* bytes of the token the digest was computed from; 0 for token_sha256 */
+    unsigned scopes;  /* bits of enum lia_scope; never 0 in a parsed config */
+    int line;         /* where the token was defined */
+    int token_line;   /* where token, token_env or token_sha256 was set */
 };
 
 struct lia_config {
@@ -59,6 +105,15 @@ struct lia_config {
     size_t nsources;
     struct lia_region_override *regions;
     size_t nregions;
+    uint64_t account_range_width;             /* accounts.range_width */
+    struct lia_account_range *account_ranges; /* sorted by from, disjoint */
+    size_t naccount_ranges;
+    struct lia_token *tokens; /* in file order */
+    size_t ntokens;
+    char **cors_origins; /* "scheme://host[:port]" or "*"; exact, lower case */
+    size_t ncors_origins;
+    int64_t rollup_horizon_ms;      /* rollup.horizon */
+    uint32_t rollup_exact_accounts; /* rollup.exact_accounts */
 };
 
 /* A growable list of errors, so every problem in a file is reported at once. Starts zeroed
@@ -75,15 +130,18 @@ void lia_errlist_add(struct lia_errlist *l, const struct lia_err *err);
 /* Parses YAML bytes into a new config. filename is used only in messages. Unknown keys,
  * duplicate keys, wrong types and out-of-range values are errors naming line and key; all of
  * them are appended to errs. Secrets given inline are copied; secret_env/secret_file are only
- * recorded (the caller resolves them, then calls lia_config_validate). An empty file gives the
+ * recorded (the caller resolves them, then calls lia_config_validate). An inline token is kept
+ * only as its digest; token_env is only recorded, like secret_env. An empty file gives the
  * defaults. Aliases, merge keys and a second document are refused; after 50 errors the parse
  * stops with a last "too many errors" entry. Returns a new config, free with lia_config_free, or
  * NULL when errs got at least one error. Thread-safe: no shared state. */
 struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *filename,
                                     struct lia_errlist *errs);
 
-/* Cross-field checks that need resolved secrets: every source has a known type and a secret.
- * Appends to errs; returns 0 when there were none, -1 otherwise. */
+/* Cross-field checks that need resolved secrets: every source has a known type and a secret;
+ * every token has a value of LIA_TOKEN_MIN_BYTES to LIA_TOKEN_MAX_BYTES bytes (when it was
+ * given as text rather than a digest) and no two tokens share a value. Appends to errs; returns
+ * 0 when there were none, -1 otherwise. */
 int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs);
 
 void lia_config_free(struct lia_config *cfg);
@@ -95,8 +153,26 @@ const struct lia_source *lia_config_source(const struct lia_config *cfg, const c
  * Borrowed, static or from cfg. */
 const char *lia_config_region(const struct lia_config *cfg, const char *country);
 
-/* Writes the effective configuration as YAML with every secret masked. Returns 0 or -1 when
- * out is too small. */
+/* The token whose value is presented (the text after "Bearer "), or NULL when none matches or
+ * presented is NULL or empty. presented is hashed once and its digest compared in constant time
+ * with every resolved token, also after a match, so the time taken tells neither which token
+ * matched nor how much of a digest did. Borrowed from cfg. Thread-safe. */
+const struct lia_token *lia_config_token_find(const struct lia_config *cfg, const char *presented);
+/* True when t holds every scope in s (one scope or several or-ed together), or holds
+ * LIA_SCOPE_ADMIN. False for a NULL t. */
+bool lia_token_allows(const struct lia_token *t, enum lia_scope s);
+/* Stable name of one scope ("ingest", "read", "write", "admin"); "unknown" for anything else. */
+const char *lia_scope_name(enum lia_scope s);
+/* The scope named name, or -1. */
+int lia_scope_from_name(const char *name);
+
+/* True when a browser request from origin (its Origin header) may read the API: "*" is
+ * configured, or origin equals a configured origin byte for byte. False for NULL or "". */
+bool lia_config_cors_allowed(const struct lia_config *cfg, const char *origin);
+
+/* Writes the effective configuration as YAML with every secret masked. Tokens show how they
+ * were given: an inline token masked, token_env by name, and otherwise the digest as
+ * token_sha256 (a digest is not the token). Returns 0 or -1 when out is too small. */
 int lia_config_print(const struct lia_config *cfg, struct lia_buf *out);
 
 /* How a key's text is read and where its value is stored. */
@@ -104,17 +180,20 @@ enum lia_config_kind {
     LIA_CONFIG_ADDRESS,  /* "host:port" into listen_host and listen_port */
     LIA_CONFIG_STRING,   /* char *, min..max bytes long; "" stores NULL when min is 0 */
     LIA_CONFIG_UINT,     /* uint32_t in [min, max] */
+    LIA_CONFIG_UINT64,   /* uint64_t in [min, max], written without units */
     LIA_CONFIG_SIZE,     /* uint64_t bytes in [min, max], written with units ("1MiB") */
     LIA_CONFIG_DURATION, /* int64_t milliseconds in [min, max] ms, written with units ("30s") */
     LIA_CONFIG_SECONDS,  /* int64_t whole seconds; written and bounded like a duration */
     LIA_CONFIG_ENUM,     /* char *, one of choices */
     LIA_CONFIG_BOOL,     /* bool */
+    LIA_CONFIG_ORIGINS,  /* a YAML list into cors_origins; lia_config_set appends one origin */
 };
 
 /* Key table rows, for documentation and for the test that keeps the example file in sync. */
 struct lia_config_key {
     const char *name; /* dotted: "http.max_body_bytes" */
-    const char *type; /* "size", "duration", "uint", "string", "bool", "address", "enum" */
+    const char *type; /* "size", "duration", "uint", "string", "bool", "address", "enum",
+                         "list" */
     const char *def;  /* default as written in YAML */
     bool reloadable;
     const char *doc;
@@ -169,6 +248,47 @@ void lia_config_source_set_secret(struct lia_source *src, const char *secret);
  * "zendesk-prod" -> "LIAISON_SECRET_ZENDESK_PROD" (letters upper-cased, every other byte that
  * is not a digit becomes '_'). Returns 0, or -1 when out (size bytes) is too small. */
 int lia_config_secret_env_name(const char *source, char *out, size_t size);
+
+/* Appends the account range name = [from, to] (from and to are unsigned decimal texts up to
+ * LIA_CONFIG_ACCOUNT_ID_MAX), entry number index of the file's "account_ranges:" list, defined
+ * at line, keeping the ranges sorted by from. Returns 0, or -1 with err when the name is not
+ * [a-z0-9][a-z0-9._-]{0,63} or already used (path "account_ranges[<index>].name"), from or to
+ * is malformed (path "account_ranges[<index>].from" or ".to"), from > to, there are
+ * LIA_CONFIG_MAX_ACCOUNT_RANGES already, or the range overlaps one already added (path
+ * "account_ranges[<index>]"; the message names both ranges and the other's line). */
+int lia_config_add_account_range(struct lia_config *cfg, size_t index, const char *name,
+                                 const char *from, const char *to, int line, struct lia_err *err);
+/* The configured range containing id, or NULL. Binary search; borrowed from cfg. */
+const struct lia_account_range *lia_config_account_range(const struct lia_config *cfg, uint64_t id);
+
+/* Appends a token named name ([a-z0-9][a-z0-9._-]{0,63}) without value or scopes, defined at
+ * line. Returns it, borrowed from cfg and valid until the next lia_config_add_token, or NULL
+ * with err when the name is invalid, already used, maps to the same LIAISON_TOKEN_ variable as
+ * another token, or there are LIA_CONFIG_MAX_TOKENS already. */
+struct lia_token *lia_config_add_token(struct lia_config *cfg, const char *name, int line,
+                                       struct lia_err *err);
+/* Sets "token" (the token itself, 1 to LIA_TOKEN_MAX_BYTES bytes; only its digest is kept),
+ * "token_env" (an environment variable name) or "token_sha256" (64 lower-case hex digits).
+ * Only one of them may be set. Returns 0, or -1 with err (path "tokens.<name>.<key>"). */
+int lia_config_token_set(struct lia_token *t, const char *key, const char *value,
+                         struct lia_err *err);
+/* Adds a scope by name (ingest, read, write or admin), each at most once. Returns 0, or -1
+ * with err (path "tokens.<name>.scopes"). */
+int lia_config_token_add_scope(struct lia_token *t, const char *scope, struct lia_err *err);
+/* Checks what only the whole entry can tell: at least one scope. Returns 0, or -1 with err. */
+int lia_config_token_check(const struct lia_token *t, struct lia_err *err);
+/* Makes token the value of t (its digest and length); the text is not kept. */
+void lia_config_token_set_secret(struct lia_token *t, const char *token);
+/* Writes the environment variable that overrides a token into out: "grafana-ro" ->
+ * "LIAISON_TOKEN_GRAFANA_RO" (as lia_config_secret_env_name). Returns 0, or -1 when out (size
+ * bytes) is too small. */
+int lia_config_token_env_name(const char *token, char *out, size_t size);
+
+/* Appends an origin to http.cors_origins: "*", or "http[s]://host[:port]" in lower case with no
+ * path and no default port, as browsers send it. Returns 0, or -1 with err (path
+ * "http.cors_origins") when malformed, listed twice, mixed with "*", or there are
+ * LIA_CONFIG_MAX_CORS_ORIGINS already. Same as lia_config_set(cfg, "http.cors_origins", ...). */
+int lia_config_add_cors_origin(struct lia_config *cfg, const char *origin, struct lia_err *err);
 
 /* Compares two configs and writes the names of changed keys that are not reloadable into
  * keys (at most max names, static strings). Returns how many changed, which may exceed max. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* YAML bytes to struct lia_config: walks a libyaml document, checks its shape (maps, scalars,
- * unknown and duplicate keys) and hands each value to the setters of config.c, recording every
- * error at its line. What a value means is config.c's business, not this file's. */
+/* YAML bytes to struct lia_config: walks a libyaml document, checks its shape (maps, lists,
+ * scalars, unknown and duplicate keys) and hands each value to the setters of config.c, recording
+ * every error at its line. What a value means is config.c's business, not this file's. */
 #include "config.h"
 
 #include "mem.h"
@@ -13,7 +13,7 @@
 #include <yaml.h>
 
 #define MAX_ERRORS      50   /* a garbage file gets a screenful, not thousands of lines */
-#define MAX_MAP_ENTRIES 1024 /* bounds the quadratic duplicate check */
+#define MAX_MAP_ENTRIES 1024 /* bounds the quadratic duplicate check; lists get it too */
 #define MAX_SUGGEST_LEN 64
 #define PATH_LEN        256
 
@@ -112,6 +112,23 @@ static bool as_map(struct walk *w, const char *path, const yaml_node_t *n)
         report(w, line_of(n), path, "expected a map, got %s", shape_of(n));
     }
     return false;
+}
+
+/* Returns true when n is a list to walk. A null value is an empty list (false, no error). */
+static bool as_seq(struct walk *w, const char *path, const yaml_node_t *n)
+{
+    if (n->type == YAML_SEQUENCE_NODE) {
+        return true;
+    }
+    if (!is_null(n)) {
+        report(w, line_of(n), path, "expected a list, got %s", shape_of(n));
+    }
+    return false;
+}
+
+static size_t seq_len(const yaml_node_t *seq)
+{
+    return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 }
 
 /* Returns the text of scalar n, or NULL after reporting why there is none. A null value is ""
@@ -240,6 +257,8 @@ static void unknown_table_key(struct walk *w, const yaml_node_t *kn, const char 
     if (slen == 0) {
         suggest_try(&s, "regions", strlen("regions"));
         suggest_try(&s, "sources", strlen("sources"));
+        suggest_try(&s, "account_ranges", strlen("account_ranges"));
+        suggest_try(&s, "tokens", strlen("tokens"));
     }
     for (size_t i = 0; s.best == NULL && i < n; i++) {
         const char *dot = strrchr(keys[i].name, '.');
@@ -306,9 +325,55 @@ static void walk_map(struct walk *w, const char *path, const yaml_node_t *map, e
     }
 }
 
+typedef void item_fn(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                     void *ctx);
+
+/* Calls fn for each item of seq with its path ("key[0]"), after refusing aliases. An alias is
+ * reported at its anchor's line: libyaml keeps no position for the alias itself. */
+static void walk_seq(struct walk *w, const char *path, const yaml_node_t *seq, item_fn *fn,
+                     void *ctx)
+{
+    const yaml_node_item_t *items = seq->data.sequence.items.start;
+    size_t n = seq_len(seq);
+    char child[PATH_LEN];
+
+    if (n > MAX_MAP_ENTRIES) {
+        report(w, line_of(seq), path, "more than %d entries", MAX_MAP_ENTRIES);
+        return;
+    }
+    for (size_t i = 0; i < n && !w->gave_up; i++) {
+        const yaml_node_t *vn = yaml_document_get_node(w->doc, items[i]);
+        snprintf(child, sizeof(child), "%s[%zu]", path, i);
+        if (!visit(w, items[i])) {
+            report(w, line_of(vn), child, "YAML aliases are not supported; write the value out");
+            continue;
+        }
+        fn(w, child, i, vn, ctx);
+    }
+}
+
+static void origin_item(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                        void *ctx)
+{
+    struct lia_err err;
+    const char *origin = as_scalar(w, path, vn, false);
+    (void)index;
+    (void)ctx;
+
+    if (origin != NULL && lia_config_add_cors_origin(w->cfg, origin, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
 static void set_table_key(struct walk *w, const char *path, const yaml_node_t *vn)
 {
     const struct lia_config_key *k = lia_config_key_find(path);
+    if (k->kind == LIA_CONFIG_ORIGINS) {
+        if (as_seq(w, path, vn)) {
+            walk_seq(w, path, vn, origin_item, NULL);
+        }
+        return;
+    }
     bool null_ok = k->kind == LIA_CONFIG_STRING && k->min == 0;
     const char *text = as_scalar(w, path, vn, null_ok);
     struct lia_err err;
@@ -435,6 +500,165 @@ static void source_entry(struct walk *w, const char *path, const char *key, cons
     }
 }
 
+/* The texts of one "account_ranges:" entry and where each was written. */
+struct range_walk {
+    const char *text[3]; /* name, from, to */
+    int line[3];
+};
+
+static const char *const range_keys[] = {"name", "from", "to"};
+
+static void range_key_entry(struct walk *w, const char *path, const char *key,
+                            const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    struct range_walk *rw = ctx;
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(key, range_keys[i]) == 0) {
+            rw->text[i] = as_scalar(w, path, vn, false);
+            rw->line[i] = line_of(vn);
+            return;
+        }
+    }
+    struct suggestion s;
+    suggest_init(&s, key);
+    for (size_t i = 0; i < 3; i++) {
+        suggest_try(&s, range_keys[i], strlen(range_keys[i]));
+    }
+    report_unknown(w, kn, path, "key", &s);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void range_item(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                       void *ctx)
+{
+    struct range_walk rw = {{NULL, NULL, NULL}, {0, 0, 0}};
+    size_t before = w->errs->n;
+    char child[PATH_LEN];
+    struct lia_err err;
+    (void)ctx;
+
+    if (vn->type != YAML_MAPPING_NODE) {
+        report(w, line_of(vn), path, "expected a map of name, from and to, got %s", shape_of(vn));
+        return;
+    }
+    walk_map(w, path, vn, range_key_entry, &rw);
+    if (w->errs->n != before) {
+        return;
+    }
+    bool complete = true;
+    for (size_t i = 0; i < 3; i++) {
+        if (rw.text[i] == NULL) {
+            snprintf(child, sizeof(child), "%s.%s", path, range_keys[i]);
+            report(w, line_of(vn), child, "required");
+            complete = false;
+        }
+    }
+    if (complete && lia_config_add_account_range(w->cfg, index, rw.text[0], rw.text[1], rw.text[2],
+                                                 line_of(vn), &err) != 0) {
+        /* Point at the value that is wrong when the error is about one. */
+        int line = line_of(vn);
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(child, sizeof(child), ".%s", range_keys[i]);
+            if (has_suffix(err.path, child)) {
+                line = rw.line[i];
+            }
+        }
+        add_err(w, line, &err);
+    }
+}
+
+/* The token being walked; scopes_line is where a "scopes:" key was, 0 when absent. */
+struct token_walk {
+    struct lia_token *t;
+    int scopes_line;
+    bool scopes_listed; /* the list had at least one item, valid or not */
+};
+
+static void scope_item(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                       void *ctx)
+{
+    struct lia_token *t = ctx;
+    struct lia_err err;
+    const char *scope = as_scalar(w, path, vn, false);
+    (void)index;
+
+    if (scope != NULL && lia_config_token_add_scope(t, scope, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void token_key_entry(struct walk *w, const char *path, const char *key,
+                            const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    static const char *const names[] = {"token", "token_env", "token_sha256", "scopes"};
+    struct token_walk *tw = ctx;
+    struct lia_err err;
+    bool known = false;
+
+    if (strcmp(key, "scopes") == 0) {
+        tw->scopes_line = line_of(kn);
+        if (vn->type == YAML_SEQUENCE_NODE) {
+            tw->scopes_listed = seq_len(vn) > 0;
+            walk_seq(w, path, vn, scope_item, tw->t);
+        } else if (!is_null(vn)) {
+            tw->scopes_listed = true;
+            report(w, line_of(vn), path, "expected a list, got %s", shape_of(vn));
+        }
+        return;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        known = known || strcmp(names[i], key) == 0;
+    }
+    if (!known) {
+        struct suggestion s;
+        suggest_init(&s, key);
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            suggest_try(&s, names[i], strlen(names[i]));
+        }
+        report_unknown(w, kn, path, "key", &s);
+        return;
+    }
+    const char *text = as_scalar(w, path, vn, false);
+    if (text == NULL) {
+        return;
+    }
+    if (lia_config_token_set(tw->t, key, text, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    } else {
+        tw->t->token_line = line_of(kn);
+    }
+}
+
+static void token_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                        const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    (void)ctx;
+
+    struct lia_token *t = lia_config_add_token(w->cfg, key, line_of(kn), &err);
+    if (t == NULL) {
+        add_err(w, line_of(kn), &err);
+        return;
+    }
+    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
+        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
+        return;
+    }
+    struct token_walk tw = {.t = t};
+    if (vn->type == YAML_MAPPING_NODE) {
+        walk_map(w, path, vn, token_key_entry, &tw);
+    }
+    if (!tw.scopes_listed && lia_config_token_check(t, &err) != 0) {
+        add_err(w, tw.scopes_line != 0 ? tw.scopes_line : line_of(kn), &err);
+    }
+}
+
 /* True when some table key lives under "section.". */
 static bool is_section(const char *section)
 {
@@ -460,6 +684,14 @@ static void root_entry(struct walk *w, const char *path, const char *key, const 
     } else if (strcmp(key, "sources") == 0) {
         if (as_map(w, path, vn)) {
             walk_map(w, path, vn, source_entry, NULL);
+        }
+    } else if (strcmp(key, "account_ranges") == 0) {
+        if (as_seq(w, path, vn)) {
+            walk_seq(w, path, vn, range_item, NULL);
+        }
+    } else if (strcmp(key, "tokens") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, token_entry, NULL);
         }
     } else if (is_section(key)) {
         if (as_map(w, path, vn)) {

@@ -44,7 +44,12 @@ int lia_err_set(struct lia_err *err, enum lia_errcode code, const char *path, co
     if (path == NULL) {
         path = "";
     }
-    snprintf(err->path, sizeof(err->path), "%s", path);
+    size_t plen = strlen(path);
+    if (plen >= sizeof(err->path)) {
+        plen = sizeof(err->path) - 1;
+    }
+    memcpy(err->path, path, plen);
+    err->path[plen] = '\0';
 
     char text[sizeof(err->msg)];
     va_list ap;
@@ -52,9 +57,9 @@ int lia_err_set(struct lia_err *err, enum lia_errcode code, const char *path, co
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (path[0] != '\0') {
-        /* A message cut short is still a message; the length is deliberately not checked. */
-        int n = snprintf(err->msg, sizeof(err->msg), "%s: %s", path, text);
-        (void)n;
+        /* The text gives way to the path: a message cut short is still a message. */
+        int room = (int)sizeof(err->msg) - (int)strlen(err->path) - 3;
+        snprintf(err->msg, sizeof(err->msg), "%s: %.*s", err->path, room, text);
     } else {
         memcpy(err->msg, text, sizeof(err->msg));
     }

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_FUTURE_MS    (24LL * 3600 * 1000)
 #define REGION_MAX_LEN   32
 #define EVENT_ID_HASH_LEN 16
 
@@ -149,7 +148,7 @@ static int parse_created(const struct lia_fields *f, int64_t now_ms, struct lia_
         return lia_err_set(err, LIA_E_INVALID_FIELD, name,
                            "expected an ISO 8601 time or epoch seconds, got \"%.40s\"", buf);
     }
-    if (t->created_ms - now_ms > MAX_FUTURE_MS) {
+    if (t->created_ms - now_ms > LIA_INGEST_MAX_FUTURE_MS) {
         return lia_err_set(err, LIA_E_INVALID_FIELD, name, "is more than a day in the future");
     }
     return 0;

@@ -8,6 +8,10 @@
 #include "config.h"
 #include "ticket.h"
 
+/* Tickets created further ahead of the receive time than this are refused (clock skew is
+ * tolerated, nonsense is not). */
+#define LIA_INGEST_MAX_FUTURE_MS (24LL * 3600 * 1000)
+
 /* Parses req for source src into out (initialised by the caller, freed with lia_ticket_fini
  * whatever the result). max_depth bounds JSON nesting. Returns LIA_PARSE_TICKET,
  * LIA_PARSE_IGNORE, or -1 with err: 401 codes for authentication, 400 codes for the payload. */

@@ -166,6 +166,42 @@ int lia_ticket_add_flags(struct lia_ticket *t, const json_t *value, struct lia_e
     return 0;
 }
 
+static void replace_text(char **into, const char *value)
+{
+    if (value != NULL) {
+        free(*into);
+        *into = xstrdup(value);
+    }
+}
+
+void lia_ticket_merge(struct lia_ticket *into, const struct lia_ticket *update)
+{
+    if (strcmp(update->country, "unknown") != 0) {
+        memcpy(into->country, update->country, sizeof(into->country));
+    }
+    if (update->region != NULL && strcmp(update->region, "unknown") != 0) {
+        replace_text(&into->region, update->region);
+    }
+    replace_text(&into->account_id, update->account_id);
+    replace_text(&into->tier, update->tier);
+    if (update->platform != LIA_PLATFORM_UNKNOWN) {
+        into->platform = update->platform;
+    }
+    replace_text(&into->app_version, update->app_version);
+    if (update->nflags > 0) {
+        for (size_t i = 0; i < into->nflags; i++) {
+            free(into->flags[i]);
+        }
+        into->flags = xrealloc(into->flags, update->nflags * sizeof(*into->flags));
+        for (size_t i = 0; i < update->nflags; i++) {
+            into->flags[i] = xstrdup(update->flags[i]);
+        }
+        into->nflags = update->nflags;
+    }
+    replace_text(&into->subject, update->subject);
+    replace_text(&into->link, update->link);
+}
+
 static int check_text(const char *s, enum lia_field f, bool required, struct lia_err *err)
 {
     if (s == NULL || s[0] == '\0') {

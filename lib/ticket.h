@@ -83,6 +83,11 @@ const char *lia_platform_name(enum lia_platform p);
  * bytes, or there would be more than LIA_TICKET_MAX_FLAGS. */
 int lia_ticket_add_flags(struct lia_ticket *t, const json_t *value, struct lia_err *err);
 
+/* Applies an update to the stored ticket `into`: every field the update carries replaces the
+ * stored one; fields it lacks (NULL, "unknown" country/region/platform, no flags) keep the
+ * stored value. The ids, event and creation time of `into` stay. update is not changed. */
+void lia_ticket_merge(struct lia_ticket *into, const struct lia_ticket *update);
+
 /* Checks the invariants every stored ticket satisfies (ids present and bounded, created time
  * set, country and region set). Returns 0, or -1 with err naming the first problem. */
 int lia_ticket_validate(const struct lia_ticket *t, struct lia_err *err);

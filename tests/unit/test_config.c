@@ -18,6 +18,10 @@
 #include <string.h>
 #include <yaml.h>
 
+/* SHA-256 of "correct-horse-battery-staple", as sha256sum prints it. */
+#define TOKEN_CORRECT "correct-horse-battery-staple"
+#define SHA_CORRECT   "87cbebfeebc05f7c54ac9336c4b4bbec831227a641951a4bde7edd56020f8590"
+
 static struct lia_config *parse(const char *yaml, struct lia_errlist *errs)
 {
     return lia_config_parse(yaml, strlen(yaml), "test.yaml", errs);
@@ -43,7 +47,7 @@ static void expect_error(const char *yaml, int line, const char *path, const cha
 {
     struct lia_errlist errs = {0};
     struct lia_config *cfg = parse(yaml, &errs);
-    if (errs.n != 1) {
+    if (errs.n != 1 || errs.items[0].line != line) {
         print_message("yaml: %s\n", yaml);
         for (size_t i = 0; i < errs.n; i++) {
             print_message("error: %d: %s\n", errs.items[i].line, errs.items[i].msg);
@@ -90,7 +94,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->max_header_bytes, 32768);
     assert_int_equal(cfg->max_json_depth, 32);
     assert_int_equal(cfg->batch_max_tickets, 256);
-    assert_int_equal(cfg->batch_max_wait_ms, 1);
+    assert_int_equal(cfg->batch_max_wait_ms, 0);
     assert_int_equal(cfg->batch_writers, 2);
     assert_int_equal(cfg->batch_max_pending, 10000);
     assert_int_equal(cfg->retry_after_s, 5);
@@ -98,6 +102,15 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->nsources, 0);
     assert_null(cfg->sources);
     assert_int_equal(cfg->nregions, 0);
+    assert_int_equal(cfg->account_range_width, 100000);
+    assert_int_equal(cfg->naccount_ranges, 0);
+    assert_null(cfg->account_ranges);
+    assert_int_equal(cfg->ntokens, 0);
+    assert_null(cfg->tokens);
+    assert_int_equal(cfg->ncors_origins, 0);
+    assert_null(cfg->cors_origins);
+    assert_int_equal(cfg->rollup_horizon_ms, 8 * 86400000LL);
+    assert_int_equal(cfg->rollup_exact_accounts, 64);
 
     struct lia_errlist errs = {0};
     assert_int_equal(lia_config_validate(cfg, &errs), 0);
@@ -137,12 +150,16 @@ static void test_key_table(void **state)
         {"http.max_body_bytes", "size", "1MiB", true, 1024, 67108864},
         {"http.max_header_bytes", "size", "32KiB", false, 4096, 1048576},
         {"http.max_json_depth", "uint", "32", true, 2, 1000},
+        {"http.cors_origins", "list", "[]", true, 0, 64},
         {"batch.max_tickets", "uint", "256", false, 1, 10000},
-        {"batch.max_wait", "duration", "1ms", false, 0, 1000},
+        {"batch.max_wait", "duration", "0", false, 0, 1000},
         {"batch.writers", "uint", "2", false, 1, 16},
         {"batch.max_pending", "uint", "10000", false, 1, 1000000},
         {"batch.retry_after", "duration", "5s", true, 1000, 3600000},
         {"log.level", "enum", "info", true, 0, 0},
+        {"accounts.range_width", "uint", "100000", true, 1, 1000000000000ULL},
+        {"rollup.horizon", "duration", "8d", false, 8 * 86400000ULL, 31 * 86400000ULL},
+        {"rollup.exact_accounts", "uint", "64", false, 0, 100000},
     };
     size_t n;
     const struct lia_config_key *keys = lia_config_keys(&n);
@@ -178,6 +195,7 @@ static uint64_t read_back(const struct lia_config *cfg, const struct lia_config_
     switch (k->kind) {
     case LIA_CONFIG_UINT:
         return *(const uint32_t *)(const void *)at;
+    case LIA_CONFIG_UINT64:
     case LIA_CONFIG_SIZE:
         return *(const uint64_t *)(const void *)at;
     case LIA_CONFIG_DURATION:
@@ -240,8 +258,9 @@ static void test_bounds_from_table(void **state)
     const struct lia_config_key *keys = lia_config_keys(&n);
     for (size_t i = 0; i < n; i++) {
         const struct lia_config_key *k = &keys[i];
-        if (k->kind != LIA_CONFIG_UINT && k->kind != LIA_CONFIG_SIZE &&
-            k->kind != LIA_CONFIG_DURATION && k->kind != LIA_CONFIG_SECONDS) {
+        if (k->kind != LIA_CONFIG_UINT && k->kind != LIA_CONFIG_UINT64 &&
+            k->kind != LIA_CONFIG_SIZE && k->kind != LIA_CONFIG_DURATION &&
+            k->kind != LIA_CONFIG_SECONDS) {
             continue;
         }
         if (k->min > 0) {
@@ -252,7 +271,7 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 12);
+    assert_int_equal(checked, 15);
 }
 
 static void test_value_errors(void **state)
@@ -728,6 +747,714 @@ static void test_validate(void **state)
     lia_config_free(cfg);
 }
 
+static void test_account_ranges(void **state)
+{
+    (void)state;
+    struct lia_config *cfg =
+        parse_ok("account_ranges:\n"
+                 "  - name: eu-shard-2\n"
+                 "    from: 250001\n"
+                 "    to: 299999\n"
+                 "  - {name: enterprise, from: 0, to: 9999}\n"
+                 "  - name: eu-shard-1\n"
+                 "    from: 100000\n"
+                 "    to: 250000\n"
+                 "  - {name: top, from: 9999999999999999000, to: 9999999999999999999}\n");
+    static const struct {
+        const char *name;
+        uint64_t from, to;
+        int line;
+        size_t index;
+    } want[] = {
+        {"enterprise", 0, 9999, 5, 1},
+        {"eu-shard-1", 100000, 250000, 6, 2},
+        {"eu-shard-2", 250001, 299999, 2, 0},
+        {"top", 9999999999999999000ULL, 9999999999999999999ULL, 9, 3},
+    };
+    assert_int_equal(cfg->naccount_ranges, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(cfg->account_ranges[i].name, want[i].name);
+        assert_true(cfg->account_ranges[i].from == want[i].from);
+        assert_true(cfg->account_ranges[i].to == want[i].to);
+        assert_int_equal(cfg->account_ranges[i].line, want[i].line);
+        assert_int_equal(cfg->account_ranges[i].index, want[i].index);
+    }
+
+    static const struct {
+        uint64_t id;
+        const char *name; /* NULL: in no range */
+    } lookups[] = {
+        {0, "enterprise"},
+        {9999, "enterprise"},
+        {10000, NULL},
+        {99999, NULL},
+        {100000, "eu-shard-1"},
+        {250000, "eu-shard-1"},
+        {250001, "eu-shard-2"},
+        {299999, "eu-shard-2"},
+        {300000, NULL},
+        {9999999999999998999ULL, NULL},
+        {9999999999999999000ULL, "top"},
+        {9999999999999999999ULL, "top"},
+        {UINT64_MAX, NULL},
+    };
+    for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
+        const struct lia_account_range *r = lia_config_account_range(cfg, lookups[i].id);
+        if (lookups[i].name == NULL) {
+            assert_null(r);
+        } else {
+            assert_non_null(r);
+            assert_string_equal(r->name, lookups[i].name);
+        }
+    }
+    lia_config_free(cfg);
+
+    static const char *const empty[] = {"account_ranges: []\n", "account_ranges:\n"};
+    for (size_t i = 0; i < 2; i++) {
+        cfg = parse_ok(empty[i]);
+        assert_int_equal(cfg->naccount_ranges, 0);
+        assert_null(lia_config_account_range(cfg, 5));
+        lia_config_free(cfg);
+    }
+
+    /* Adjacent ranges do not overlap; a range of one account is fine. */
+    cfg = parse_ok("account_ranges:\n"
+                   "  - {name: a, from: 100, to: 199}\n"
+                   "  - {name: b, from: 200, to: 200}\n"
+                   "  - {name: c, from: 99, to: 99}\n");
+    assert_int_equal(cfg->naccount_ranges, 3);
+    assert_string_equal(lia_config_account_range(cfg, 99)->name, "c");
+    assert_string_equal(lia_config_account_range(cfg, 199)->name, "a");
+    assert_string_equal(lia_config_account_range(cfg, 200)->name, "b");
+    assert_null(lia_config_account_range(cfg, 201));
+    lia_config_free(cfg);
+}
+
+static void test_account_range_errors(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"account_ranges:\n"
+         "  - {name: eu-shard-1, from: 100000, to: 250000}\n"
+         "  - {name: eu-shard-2, from: 200000, to: 299999}\n",
+         3, "account_ranges[1]",
+         "account_ranges[1] (eu-shard-2, 200000..299999) overlaps account_ranges[0] "
+         "(eu-shard-1, 100000..250000) defined on line 2"},
+        {"account_ranges:\n"
+         "  - {name: a, from: 100, to: 199}\n"
+         "  - {name: b, from: 199, to: 300}\n",
+         3, "account_ranges[1]",
+         "account_ranges[1] (b, 199..300) overlaps account_ranges[0] (a, 100..199) defined on "
+         "line 2"},
+        {"account_ranges:\n"
+         "  - {name: a, from: 100, to: 199}\n"
+         "  - {name: b, from: 50, to: 100}\n",
+         3, "account_ranges[1]",
+         "account_ranges[1] (b, 50..100) overlaps account_ranges[0] (a, 100..199) defined on "
+         "line 2"},
+        {"account_ranges:\n"
+         "  - {name: a, from: 30, to: 39}\n"
+         "  - {name: b, from: 10, to: 19}\n"
+         "  - {name: c, from: 0, to: 100}\n",
+         4, "account_ranges[2]",
+         "account_ranges[2] (c, 0..100) overlaps account_ranges[1] (b, 10..19) defined on line 3"},
+        {"account_ranges:\n  - {name: a, from: 5, to: 5}\n  - {name: b, from: 5, to: 5}\n", 3,
+         "account_ranges[1]",
+         "account_ranges[1] (b, 5..5) overlaps account_ranges[0] (a, 5..5) defined on line 2"},
+        {"account_ranges:\n  - {name: a, from: 5, to: 4}\n", 2, "account_ranges[0]",
+         "account_ranges[0]: from 5 is greater than to 4"},
+        {"account_ranges:\n  - name: a\n    from: -1\n    to: 4\n", 3, "account_ranges[0].from",
+         "account_ranges[0].from: expected a whole number at most 9999999999999999999, got "
+         "\"-1\""},
+        {"account_ranges:\n  - name: a\n    from: 1\n    to: 10000000000000000000\n", 4,
+         "account_ranges[0].to",
+         "account_ranges[0].to: must be at most 9999999999999999999, got "
+         "\"10000000000000000000\""},
+        {"account_ranges:\n  - name: a\n    from: 007\n    to: 9\n", 3, "account_ranges[0].from",
+         "account_ranges[0].from: expected a whole number at most 9999999999999999999, got "
+         "\"007\""},
+        {"account_ranges:\n  - {name: a, from: 1}\n", 2, "account_ranges[0].to",
+         "account_ranges[0].to: required"},
+        {"account_ranges:\n  - {name: a, form: 1, to: 2}\n", 2, "account_ranges[0].form",
+         "account_ranges[0].form: unknown key (did you mean from?)"},
+        {"account_ranges:\n  - {name: EU, from: 1, to: 2}\n", 2, "account_ranges[0].name",
+         "account_ranges[0].name: a range name is 1 to 64 lower-case letters, digits, '.', '_' "
+         "or '-', starting with a letter or digit; got \"EU\""},
+        {"account_ranges:\n  - {name: a, from: 1, to: 2}\n  - name: a\n    from: 3\n    to: 4\n", 3,
+         "account_ranges[1].name",
+         "account_ranges[1].name: a is already the name of account_ranges[0] (line 2)"},
+        {"account_ranges:\n  - {name: a, from: 1, to: 2, from: 3}\n", 2, "account_ranges[0].from",
+         "account_ranges[0].from: duplicate key (first set on line 2)"},
+        {"account_ranges: {a: 1}\n", 1, "account_ranges",
+         "account_ranges: expected a list, got a map"},
+        {"account_ranges:\n  - 5\n", 2, "account_ranges[0]",
+         "account_ranges[0]: expected a map of name, from and to, got a scalar"},
+        {"account_ranges:\n  - {name: a, from: {x: 1}, to: 2}\n", 2, "account_ranges[0].from",
+         "account_ranges[0].from: expected a value, got a map"},
+        /* libyaml resolves an alias to its anchored node, so only the anchor's line is known. */
+        {"account_ranges:\n  - &r {name: a, from: 1, to: 2}\n  - *r\n", 2, "account_ranges[1]",
+         "account_ranges[1]: YAML aliases are not supported; write the value out"},
+        {"acount_ranges: []\n", 1, "acount_ranges",
+         "acount_ranges: unknown key (did you mean account_ranges?)"},
+        {"accounts:\n  range_width: 0\n", 2, "accounts.range_width",
+         "accounts.range_width: must be between 1 and 1000000000000, got \"0\""},
+        {"rollup:\n  horizon: 7d\n", 2, "rollup.horizon",
+         "rollup.horizon: must be between 8d and 31d, got \"7d\""},
+    };
+    RUN_ERROR_CASES(cases);
+}
+
+static void test_account_range_cap(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = lia_config_new(NULL);
+    struct lia_err err;
+    char name[16];
+    char from[24];
+    /* Added from the top down, so every insertion moves the whole array. */
+    for (int i = LIA_CONFIG_MAX_ACCOUNT_RANGES; i > 0; i--) {
+        snprintf(name, sizeof(name), "r%d", i);
+        snprintf(from, sizeof(from), "%d", i * 10);
+        assert_int_equal(lia_config_add_account_range(cfg, (size_t)i, name, from, from, i, &err),
+                         0);
+    }
+    assert_int_equal(cfg->naccount_ranges, LIA_CONFIG_MAX_ACCOUNT_RANGES);
+    assert_string_equal(cfg->account_ranges[0].name, "r1");
+    assert_string_equal(lia_config_account_range(cfg, 5120)->name, "r512");
+    assert_null(lia_config_account_range(cfg, 5121));
+    assert_int_equal(lia_config_add_account_range(cfg, 1024, "x", "1", "1", 1, &err), -1);
+    assert_string_equal(err.msg, "account_ranges[1024]: more than 1024 account ranges");
+    lia_config_free(cfg);
+
+    size_t cap = 1100 * 40;
+    char *yaml = malloc(cap);
+    size_t len = (size_t)snprintf(yaml, cap, "account_ranges:\n");
+    for (int i = 0; i < 1025; i++) {
+        len +=
+            (size_t)snprintf(yaml + len, cap - len, "  - {name: r%d, from: %d, to: %d}\n", i, i, i);
+    }
+    expect_error(yaml, 2, "account_ranges", "account_ranges: more than 1024 entries");
+    free(yaml);
+}
+
+static void hex_digest(const char *hex, unsigned char *out)
+{
+    for (size_t i = 0; i < LIA_SHA256_LEN; i++) {
+        unsigned v;
+        char byte[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+        v = (unsigned)strtoul(byte, NULL, 16);
+        out[i] = (unsigned char)v;
+    }
+}
+
+static void test_tokens(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok(
+        "tokens:\n"
+        "  dev:\n"
+        "    token: " TOKEN_CORRECT "\n"
+        "    scopes: [read, write]\n"
+        "  ci:\n"
+        "    token_sha256: 0baf21be76cc9f463e9d4a2eac315952da8c4c568916430b0813db17cb3be5aa\n"
+        "    scopes: [ingest]\n"
+        "  ops:\n"
+        "    scopes:\n"
+        "      - admin\n"
+        "    token_env: OPS_TOKEN\n");
+    unsigned char digest[LIA_SHA256_LEN];
+
+    assert_int_equal(cfg->ntokens, 3);
+    const struct lia_token *dev = &cfg->tokens[0];
+    assert_string_equal(dev->name, "dev");
+    assert_int_equal(dev->kind, LIA_TOKEN_INLINE);
+    assert_true(dev->resolved);
+    assert_int_equal(dev->token_len, strlen(TOKEN_CORRECT));
+    hex_digest(SHA_CORRECT, digest);
+    assert_memory_equal(dev->sha256, digest, LIA_SHA256_LEN);
+    assert_int_equal(dev->scopes, LIA_SCOPE_READ | LIA_SCOPE_WRITE);
+    assert_int_equal(dev->line, 2);
+    assert_int_equal(dev->token_line, 3);
+    assert_null(dev->token_env);
+
+    const struct lia_token *ci = &cfg->tokens[1];
+    assert_int_equal(ci->kind, LIA_TOKEN_SHA256);
+    assert_true(ci->resolved);
+    assert_int_equal(ci->token_len, 0);
+    hex_digest("0baf21be76cc9f463e9d4a2eac315952da8c4c568916430b0813db17cb3be5aa", digest);
+    assert_memory_equal(ci->sha256, digest, LIA_SHA256_LEN);
+    assert_int_equal(ci->scopes, LIA_SCOPE_INGEST);
+
+    struct lia_token *ops = &cfg->tokens[2];
+    assert_int_equal(ops->kind, LIA_TOKEN_ENV);
+    assert_false(ops->resolved);
+    assert_string_equal(ops->token_env, "OPS_TOKEN");
+    assert_int_equal(ops->scopes, LIA_SCOPE_ADMIN);
+    assert_int_equal(ops->token_line, 11);
+
+    /* Until its variable is read, the env token is missing and matches nothing, not even the
+     * digest of the empty string. */
+    struct lia_errlist errs = {0};
+    assert_int_equal(lia_config_validate(cfg, &errs), -1);
+    assert_int_equal(errs.n, 1);
+    assert_int_equal(errs.items[0].line, 8);
+    assert_string_equal(errs.items[0].msg,
+                        "tokens.ops: no token; set token, token_env or token_sha256, or the "
+                        "environment variable LIAISON_TOKEN_OPS");
+    lia_errlist_fini(&errs);
+    assert_null(lia_config_token_find(cfg, ""));
+    lia_config_token_set_secret(ops, "ops-token-0123456789abc");
+    assert_true(ops->resolved);
+    assert_int_equal(ops->token_len, 23);
+    assert_int_equal(lia_config_validate(cfg, &errs), 0);
+
+    static const struct {
+        const char *presented;
+        int want; /* index into cfg->tokens, -1 for no match */
+    } finds[] = {
+        {TOKEN_CORRECT, 0},
+        {"grafana-token-0123456789", 1},
+        {"ops-token-0123456789abc", 2},
+        {"wrong-horse-battery-staple", -1},
+        {"correct-horse-battery-stapl", -1},
+        {TOKEN_CORRECT "\n", -1},
+        {"Correct-horse-battery-staple", -1},
+        {SHA_CORRECT, -1},
+        {"", -1},
+    };
+    for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++) {
+        const struct lia_token *t = lia_config_token_find(cfg, finds[i].presented);
+        if (finds[i].want < 0) {
+            assert_null(t);
+        } else {
+            assert_ptr_equal(t, &cfg->tokens[finds[i].want]);
+        }
+    }
+    assert_null(lia_config_token_find(cfg, NULL));
+
+    static const struct {
+        int token;
+        unsigned scope;
+        bool allowed;
+    } allows[] = {
+        {0, LIA_SCOPE_READ, true},
+        {0, LIA_SCOPE_WRITE, true},
+        {0, LIA_SCOPE_READ | LIA_SCOPE_WRITE, true},
+        {0, LIA_SCOPE_INGEST, false},
+        {0, LIA_SCOPE_ADMIN, false},
+        {0, LIA_SCOPE_READ | LIA_SCOPE_INGEST, false},
+        {1, LIA_SCOPE_INGEST, true},
+        {1, LIA_SCOPE_READ, false},
+        {2, LIA_SCOPE_INGEST, true},
+        {2, LIA_SCOPE_READ, true},
+        {2, LIA_SCOPE_WRITE, true},
+        {2, LIA_SCOPE_ADMIN, true},
+    };
+    for (size_t i = 0; i < sizeof(allows) / sizeof(allows[0]); i++) {
+        bool got = lia_token_allows(&cfg->tokens[allows[i].token], (enum lia_scope)allows[i].scope);
+        if (got != allows[i].allowed) {
+            fail_msg("token %d scope %u: got %d", allows[i].token, allows[i].scope, got);
+        }
+    }
+    assert_false(lia_token_allows(NULL, LIA_SCOPE_READ));
+    lia_config_free(cfg);
+
+    /* An override replaces whatever the file gave, a digest included. */
+    cfg = parse_ok("tokens:\n  a:\n    token_sha256: " SHA_CORRECT "\n    scopes: [read]\n"
+                   "  b:\n    scopes: [read]\n");
+    lia_config_token_set_secret(&cfg->tokens[0], "replacement-token-1234");
+    lia_config_token_set_secret(&cfg->tokens[1], "token-for-b-0123456");
+    assert_int_equal(lia_config_validate(cfg, &errs), 0);
+    assert_null(lia_config_token_find(cfg, TOKEN_CORRECT));
+    assert_ptr_equal(lia_config_token_find(cfg, "replacement-token-1234"), &cfg->tokens[0]);
+    assert_ptr_equal(lia_config_token_find(cfg, "token-for-b-0123456"), &cfg->tokens[1]);
+    lia_config_free(cfg);
+
+    cfg = parse_ok("tokens: {}\n");
+    assert_int_equal(cfg->ntokens, 0);
+    assert_null(lia_config_token_find(cfg, TOKEN_CORRECT));
+    lia_config_free(cfg);
+}
+
+static void test_scope_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int scope;
+    } cases[] = {
+        {"ingest", LIA_SCOPE_INGEST},
+        {"read", LIA_SCOPE_READ},
+        {"write", LIA_SCOPE_WRITE},
+        {"admin", LIA_SCOPE_ADMIN},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(lia_scope_from_name(cases[i].name), cases[i].scope);
+        assert_string_equal(lia_scope_name((enum lia_scope)cases[i].scope), cases[i].name);
+    }
+    assert_int_equal(lia_scope_from_name("Admin"), -1);
+    assert_int_equal(lia_scope_from_name(""), -1);
+    assert_int_equal(lia_scope_from_name(NULL), -1);
+    assert_string_equal(lia_scope_name((enum lia_scope)3), "unknown");
+    assert_string_equal(lia_scope_name((enum lia_scope)0), "unknown");
+}
+
+static void test_token_errors(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    token_env: X\n    scopes: [read]\n", 4,
+         "tokens.a.token_env",
+         "tokens.a.token_env: token is already set; give only one of token, token_env and "
+         "token_sha256"},
+        {"tokens:\n  a:\n    token_sha256: " SHA_CORRECT "\n    token: " TOKEN_CORRECT "\n"
+         "    scopes: [read]\n",
+         4, "tokens.a.token",
+         "tokens.a.token: token_sha256 is already set; give only one of token, token_env and "
+         "token_sha256"},
+        {"tokens:\n  a:\n    token_sha256: "
+         "87CBEBFEEBC05F7C54AC9336C4B4BBEC831227A641951A4BDE7EDD56020F8590\n"
+         "    scopes: [read]\n",
+         3, "tokens.a.token_sha256",
+         "tokens.a.token_sha256: expected the token's SHA-256 as 64 lower-case hex digits (as "
+         "sha256sum prints it), got \"87CBEBFEEBC05F7C54AC9336C4B4BBEC...\""},
+        {"tokens:\n  a:\n    token_sha256: 87cbeb\n    scopes: [read]\n", 3,
+         "tokens.a.token_sha256",
+         "tokens.a.token_sha256: expected the token's SHA-256 as 64 lower-case hex digits (as "
+         "sha256sum prints it), got \"87cbeb\""},
+        {"tokens:\n  a:\n    token_sha256: "
+         "87cbebfeebc05f7c54ac9336c4b4bbec831227a641951a4bde7edd56020f859g\n"
+         "    scopes: [read]\n",
+         3, "tokens.a.token_sha256",
+         "tokens.a.token_sha256: expected the token's SHA-256 as 64 lower-case hex digits (as "
+         "sha256sum prints it), got \"87cbebfeebc05f7c54ac9336c4b4bbec...\""},
+        {"tokens:\n  a:\n    token_env: 1X\n    scopes: [read]\n", 3, "tokens.a.token_env",
+         "tokens.a.token_env: not an environment variable name: \"1X\""},
+        {"tokens:\n  a:\n    token: \"\"\n    scopes: [read]\n", 3, "tokens.a.token",
+         "tokens.a.token: must not be empty"},
+        {"tokens:\n  a:\n    token:\n    scopes: [read]\n", 3, "tokens.a.token",
+         "tokens.a.token: missing value"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n", 2, "tokens.a.scopes",
+         "tokens.a.scopes: required: a list of one or more of ingest, read, write, admin"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    scopes: []\n", 4, "tokens.a.scopes",
+         "tokens.a.scopes: required: a list of one or more of ingest, read, write, admin"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    scopes: read\n", 4, "tokens.a.scopes",
+         "tokens.a.scopes: expected a list, got a scalar"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    scopes:\n      - reader\n", 5,
+         "tokens.a.scopes",
+         "tokens.a.scopes: unknown scope \"reader\" (known: ingest, read, write, admin)"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    scopes: [read, read]\n", 4,
+         "tokens.a.scopes", "tokens.a.scopes: read is listed twice"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    scopes: [[read]]\n", 4,
+         "tokens.a.scopes[0]", "tokens.a.scopes[0]: expected a value, got a list"},
+        {"tokens:\n  a:\n    token: " TOKEN_CORRECT "\n    scope: [read]\n    scopes: [read]\n", 4,
+         "tokens.a.scope", "tokens.a.scope: unknown key (did you mean scopes?)"},
+        {"tokens:\n  a:\n    tokn: " TOKEN_CORRECT "\n    scopes: [read]\n", 3, "tokens.a.tokn",
+         "tokens.a.tokn: unknown key (did you mean token?)"},
+        {"tokens:\n  Grafana:\n    token: " TOKEN_CORRECT "\n    scopes: [read]\n", 2,
+         "tokens.Grafana",
+         "tokens.Grafana: a token name is 1 to 64 lower-case letters, digits, '.', '_' or '-', "
+         "starting with a letter or digit; got \"Grafana\""},
+        {"tokens:\n  a-b:\n    token_env: X\n    scopes: [read]\n"
+         "  a.b:\n    token_env: Y\n    scopes: [read]\n",
+         5, "tokens.a.b",
+         "tokens.a.b: its variable LIAISON_TOKEN_A_B is also that of token a-b; rename one"},
+        {"tokens:\n  a:\n    token_env: X\n    scopes: [read]\n  a:\n    token_env: Y\n", 5,
+         "tokens.a", "tokens.a: duplicate key (first set on line 2)"},
+        {"tokens:\n  a: 5\n", 2, "tokens.a", "tokens.a: expected a map, got a scalar"},
+        {"tokens: [a]\n", 1, "tokens", "tokens: expected a map, got a list"},
+        {"tokns: {}\n", 1, "tokns", "tokns: unknown key (did you mean tokens?)"},
+    };
+    RUN_ERROR_CASES(cases);
+
+    char *yaml = malloc(LIA_TOKEN_MAX_BYTES + 128);
+    char *token = malloc(LIA_TOKEN_MAX_BYTES + 2);
+    memset(token, 'x', LIA_TOKEN_MAX_BYTES + 1);
+    token[LIA_TOKEN_MAX_BYTES + 1] = '\0';
+    snprintf(yaml, LIA_TOKEN_MAX_BYTES + 128, "tokens:\n  a:\n    token: %s\n    scopes: [read]\n",
+             token);
+    expect_error(yaml, 3, "tokens.a.token", "tokens.a.token: longer than 4096 bytes");
+    token[LIA_TOKEN_MAX_BYTES] = '\0';
+    snprintf(yaml, LIA_TOKEN_MAX_BYTES + 128, "tokens:\n  a:\n    token: %s\n    scopes: [read]\n",
+             token);
+    struct lia_config *cfg = parse_ok(yaml);
+    assert_ptr_equal(lia_config_token_find(cfg, token), &cfg->tokens[0]);
+    lia_config_free(cfg);
+    free(token);
+    free(yaml);
+}
+
+/* Validates yaml, which must parse, expecting exactly one error at line reading msg, or none
+ * when msg is NULL. */
+static void expect_validate(const char *yaml, int line, const char *msg)
+{
+    struct lia_config *cfg = parse_ok(yaml);
+    struct lia_errlist errs = {0};
+    int r = lia_config_validate(cfg, &errs);
+    if (msg == NULL) {
+        if (r != 0) {
+            fail_msg("%s: %d: %s", yaml, errs.items[0].line, errs.items[0].msg);
+        }
+    } else {
+        assert_int_equal(r, -1);
+        assert_int_equal(errs.n, 1);
+        assert_int_equal(errs.items[0].line, line);
+        assert_string_equal(errs.items[0].msg, msg);
+    }
+    lia_errlist_fini(&errs);
+    lia_config_free(cfg);
+}
+
+static void test_token_validate(void **state)
+{
+    (void)state;
+    /* 15 bytes: refused; 16 bytes: the shortest accepted. */
+    expect_validate("tokens:\n  a:\n    token: short-token-123\n    scopes: [read]\n", 3,
+                    "tokens.a: the token is 15 bytes; every token, inline ones included, needs "
+                    "at least 16");
+    expect_validate("tokens:\n  a:\n    token: 0123456789abcdef\n    scopes: [read]\n", 0, NULL);
+    expect_validate("tokens:\n  a:\n    scopes: [read]\n", 2,
+                    "tokens.a: no token; set token, token_env or token_sha256, or the "
+                    "environment variable LIAISON_TOKEN_A");
+    expect_validate("tokens:\n"
+                    "  a:\n    token: " TOKEN_CORRECT "\n    scopes: [read]\n"
+                    "  b:\n    token_sha256: " SHA_CORRECT "\n    scopes: [admin]\n",
+                    6,
+                    "tokens.b: has the same token as tokens.a (line 2); give each client its own");
+
+    /* A value from the environment is held to the same bounds. */
+    struct lia_config *cfg = parse_ok("tokens:\n  a:\n    token_env: A\n    scopes: [read]\n");
+    struct lia_errlist errs = {0};
+    lia_config_token_set_secret(&cfg->tokens[0], "short");
+    assert_int_equal(lia_config_validate(cfg, &errs), -1);
+    assert_int_equal(errs.n, 1);
+    assert_int_equal(errs.items[0].line, 3);
+    assert_string_equal(errs.items[0].path, "tokens.a");
+    assert_string_equal(errs.items[0].msg, "tokens.a: the token is 5 bytes; every token, inline "
+                                           "ones included, needs at least 16");
+    lia_errlist_fini(&errs);
+
+    char *long_token = malloc(LIA_TOKEN_MAX_BYTES + 2);
+    memset(long_token, 'y', LIA_TOKEN_MAX_BYTES + 1);
+    long_token[LIA_TOKEN_MAX_BYTES + 1] = '\0';
+    lia_config_token_set_secret(&cfg->tokens[0], long_token);
+    assert_int_equal(lia_config_validate(cfg, &errs), -1);
+    assert_string_equal(errs.items[0].msg, "tokens.a: the token is longer than 4096 bytes");
+    lia_errlist_fini(&errs);
+    free(long_token);
+    lia_config_free(cfg);
+}
+
+static void test_token_env_name(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(lia_config_token_env_name("grafana-ro", out, sizeof(out)), 0);
+    assert_string_equal(out, "LIAISON_TOKEN_GRAFANA_RO");
+    assert_int_equal(lia_config_token_env_name("ci.v2_x", out, sizeof(out)), 0);
+    assert_string_equal(out, "LIAISON_TOKEN_CI_V2_X");
+    assert_int_equal(lia_config_token_env_name("ab", out, strlen("LIAISON_TOKEN_AB") + 1), 0);
+    assert_int_equal(lia_config_token_env_name("ab", out, strlen("LIAISON_TOKEN_AB")), -1);
+}
+
+static void test_token_setters(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = lia_config_new(NULL);
+    struct lia_err err;
+    struct lia_token *t = lia_config_add_token(cfg, "t", 4, &err);
+    assert_non_null(t);
+    assert_int_equal(t->line, 4);
+    assert_int_equal(lia_config_token_check(t, &err), -1);
+    assert_string_equal(err.path, "tokens.t.scopes");
+    assert_int_equal(lia_config_token_add_scope(t, "write", &err), 0);
+    assert_int_equal(lia_config_token_check(t, &err), 0);
+    assert_int_equal(lia_config_token_set(t, "bogus", "x", &err), -1);
+    assert_string_equal(err.msg, "tokens.t.bogus: unknown key");
+    assert_int_equal(lia_config_token_set(t, "token_env", "T_TOKEN", &err), 0);
+    assert_int_equal(t->kind, LIA_TOKEN_ENV);
+    assert_int_equal(lia_config_token_set(t, "token_env", "OTHER", &err), -1);
+    assert_string_equal(t->token_env, "T_TOKEN");
+    assert_null(lia_config_add_token(cfg, "t", 9, &err));
+    assert_string_equal(err.msg, "tokens.t: defined twice");
+
+    char name[16];
+    for (int i = 1; i < LIA_CONFIG_MAX_TOKENS; i++) {
+        snprintf(name, sizeof(name), "t%d", i);
+        assert_non_null(lia_config_add_token(cfg, name, i, &err));
+    }
+    assert_null(lia_config_add_token(cfg, "one-more", 1, &err));
+    assert_string_equal(err.msg, "tokens.one-more: more than 256 tokens");
+    lia_config_free(cfg);
+}
+
+static void test_cors(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = parse_ok("http:\n"
+                                      "  cors_origins:\n"
+                                      "    - https://grafana.example.com\n"
+                                      "    - http://localhost:3000\n"
+                                      "    - https://[::1]:8443\n"
+                                      "    - http://10.0.0.1\n"
+                                      "    - http://x.example:443\n");
+    assert_int_equal(cfg->ncors_origins, 5);
+    assert_string_equal(cfg->cors_origins[0], "https://grafana.example.com");
+    assert_string_equal(cfg->cors_origins[4], "http://x.example:443");
+    static const struct {
+        const char *origin;
+        bool allowed;
+    } cases[] = {
+        {"https://grafana.example.com", true},
+        {"http://localhost:3000", true},
+        {"https://[::1]:8443", true},
+        {"http://10.0.0.1", true},
+        {"http://x.example:443", true},
+        {"https://grafana.example.com/", false},
+        {"https://grafana.example.com:443", false},
+        {"https://GRAFANA.example.com", false},
+        {"http://grafana.example.com", false},
+        {"https://grafana.example.co", false},
+        {"https://grafana.example.com.evil.test", false},
+        {"https://evil.test", false},
+        {"http://localhost:3001", false},
+        {"http://localhost", false},
+        {"null", false},
+        {"*", false},
+        {"", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (lia_config_cors_allowed(cfg, cases[i].origin) != cases[i].allowed) {
+            fail_msg("%s: expected %d", cases[i].origin, cases[i].allowed);
+        }
+    }
+    assert_false(lia_config_cors_allowed(cfg, NULL));
+    lia_config_free(cfg);
+
+    cfg = parse_ok("http:\n  cors_origins: [\"*\"]\n");
+    assert_true(lia_config_cors_allowed(cfg, "https://anything.example"));
+    assert_true(lia_config_cors_allowed(cfg, "null"));
+    assert_false(lia_config_cors_allowed(cfg, ""));
+    assert_false(lia_config_cors_allowed(cfg, NULL));
+    lia_config_free(cfg);
+
+    static const char *const empty[] = {"", "http:\n  cors_origins: []\n",
+                                        "http:\n  cors_origins:\n"};
+    for (size_t i = 0; i < 3; i++) {
+        cfg = parse_ok(empty[i]);
+        assert_int_equal(cfg->ncors_origins, 0);
+        assert_false(lia_config_cors_allowed(cfg, "https://grafana.example.com"));
+        lia_config_free(cfg);
+    }
+
+    struct lia_err err;
+    cfg = lia_config_new(NULL);
+    assert_int_equal(lia_config_set(cfg, "http.cors_origins", "https://a.example", &err), 0);
+    assert_int_equal(lia_config_add_cors_origin(cfg, "https://b.example", &err), 0);
+    assert_int_equal(cfg->ncors_origins, 2);
+    assert_true(lia_config_cors_allowed(cfg, "https://b.example"));
+    assert_int_equal(lia_config_set(cfg, "http.cors_origins", "*", &err), -1);
+    assert_string_equal(err.msg, "http.cors_origins: \"*\" allows every origin; list it alone");
+    assert_int_equal(cfg->ncors_origins, 2);
+    for (int i = 2; i < LIA_CONFIG_MAX_CORS_ORIGINS; i++) {
+        char origin[32];
+        snprintf(origin, sizeof(origin), "https://o%d.example", i);
+        assert_int_equal(lia_config_add_cors_origin(cfg, origin, &err), 0);
+    }
+    assert_int_equal(lia_config_add_cors_origin(cfg, "https://z.example", &err), -1);
+    assert_string_equal(err.msg, "http.cors_origins: more than 64 origins");
+    lia_config_free(cfg);
+}
+
+static void test_cors_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *origin;
+        const char *msg;
+    } cases[] = {
+        {"https://Grafana.example.com",
+         "http.cors_origins: write origins in lower case, as browsers send them: "
+         "\"https://Grafana.example.com\""},
+        {"HTTPS://grafana.example.com",
+         "http.cors_origins: write origins in lower case, as browsers send them: "
+         "\"HTTPS://grafana.example.com\""},
+        {"https://grafana.example.com/",
+         "http.cors_origins: an origin has no path, not even \"/\": "
+         "\"https://grafana.example.com/\""},
+        {"https://grafana.example.com/d/x",
+         "http.cors_origins: an origin has no path, not even \"/\": "
+         "\"https://grafana.example.com/d/x\""},
+        {"https://grafana.example.com:443",
+         "http.cors_origins: leave out the default port :443, as browsers do: "
+         "\"https://grafana.example.com:443\""},
+        {"http://a.example:80",
+         "http.cors_origins: leave out the default port :80, as browsers do: "
+         "\"http://a.example:80\""},
+        {"https://a.example:0", "http.cors_origins: the port must be a number from 1 to 65535, got "
+                                "\"https://a.example:0\""},
+        {"https://a.example:65536",
+         "http.cors_origins: the port must be a number from 1 to 65535, got "
+         "\"https://a.example:65536\""},
+        {"https://a.example:08",
+         "http.cors_origins: the port must be a number from 1 to 65535, got "
+         "\"https://a.example:08\""},
+        {"https://a.example:", "http.cors_origins: the port must be a number from 1 to 65535, got "
+                               "\"https://a.example:\""},
+        {"ftp://a.example",
+         "http.cors_origins: expected \"*\" or http[s]://host[:port], got \"ftp://a.example\""},
+        {"a.example",
+         "http.cors_origins: expected \"*\" or http[s]://host[:port], got \"a.example\""},
+        {"https://",
+         "http.cors_origins: expected \"*\" or http[s]://host[:port], got \"https://\""},
+        {"https://a b", "http.cors_origins: expected \"*\" or http[s]://host[:port], got "
+                        "\"https://a b\""},
+        {"https://[::1", "http.cors_origins: expected \"*\" or http[s]://host[:port], got "
+                         "\"https://[::1\""},
+        {"https://a.example?x", "http.cors_origins: expected \"*\" or http[s]://host[:port], got "
+                                "\"https://a.example?x\""},
+        {"null", "http.cors_origins: expected \"*\" or http[s]://host[:port], got \"null\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char yaml[256];
+        snprintf(yaml, sizeof(yaml), "http:\n  cors_origins:\n    - \"%s\"\n", cases[i].origin);
+        expect_error(yaml, 3, "http.cors_origins", cases[i].msg);
+    }
+
+    static const struct error_case shapes[] = {
+        {"http:\n  cors_origins: [\"*\", \"https://a.example\"]\n", 2, "http.cors_origins",
+         "http.cors_origins: \"*\" allows every origin; list it alone"},
+        {"http:\n  cors_origins:\n    - https://a.example\n    - \"*\"\n", 4, "http.cors_origins",
+         "http.cors_origins: \"*\" allows every origin; list it alone"},
+        {"http:\n  cors_origins:\n    - https://a.example\n    - https://a.example\n", 4,
+         "http.cors_origins", "http.cors_origins: \"https://a.example\" is listed twice"},
+        {"http:\n  cors_origins: https://a.example\n", 2, "http.cors_origins",
+         "http.cors_origins: expected a list, got a scalar"},
+        {"http:\n  cors_origins:\n    - {a: 1}\n", 3, "http.cors_origins[0]",
+         "http.cors_origins[0]: expected a value, got a map"},
+        {"http:\n  cors_origins:\n    -\n", 3, "http.cors_origins[0]",
+         "http.cors_origins[0]: missing value"},
+        {"http:\n  cors_origins: [\"\"]\n", 2, "http.cors_origins",
+         "http.cors_origins: expected \"*\" or http[s]://host[:port], got \"\""},
+        {"http:\n  cors_origin: []\n", 2, "http.cors_origin",
+         "http.cors_origin: unknown key (did you mean cors_origins?)"},
+    };
+    RUN_ERROR_CASES(shapes);
+
+    char origin[320];
+    memset(origin, 'a', sizeof(origin));
+    memcpy(origin, "https://", 8);
+    origin[301] = '\0';
+    char yaml[400];
+    snprintf(yaml, sizeof(yaml), "http:\n  cors_origins: [\"%s\"]\n", origin);
+    expect_error(yaml, 2, "http.cors_origins", "http.cors_origins: an origin is at most 300 bytes");
+    origin[300] = '\0';
+    snprintf(yaml, sizeof(yaml), "http:\n  cors_origins: [\"%s\"]\n", origin);
+    struct lia_config *cfg = parse_ok(yaml);
+    assert_true(lia_config_cors_allowed(cfg, origin));
+    lia_config_free(cfg);
+}
+
 static void test_secret_env_name(void **state)
 {
     (void)state;
@@ -761,26 +1488,52 @@ static char *print_config(const struct lia_config *cfg)
 static void test_print(void **state)
 {
     (void)state;
-    struct lia_config *cfg = parse_ok("listen: \"[::1]:0\"\n"
-                                      "database_url: postgresql://liaison:hunter2@db/liaison\n"
-                                      "http:\n"
-                                      "  max_body_bytes: 1536\n"
-                                      "  connection_timeout: 90s\n"
-                                      "batch:\n"
-                                      "  max_wait: 0\n"
-                                      "  retry_after: 1h\n"
-                                      "regions:\n"
-                                      "  DE: dach\n"
-                                      "sources:\n"
-                                      "  zendesk-dev:\n"
-                                      "    type: zendesk\n"
-                                      "    secret: dev-only-zendesk-secret\n"
-                                      "    fields:\n"
-                                      "      account_id: /organization/account_number\n"
-                                      "      subject: \"/a b/\\\"q\\\"\"\n"
-                                      "  other:\n"
-                                      "    type: generic\n"
-                                      "    secret_file: /etc/liaison/other.secret\n");
+    struct lia_config *cfg =
+        parse_ok("listen: \"[::1]:0\"\n"
+                 "database_url: postgresql://liaison:hunter2@db/liaison\n"
+                 "http:\n"
+                 "  max_body_bytes: 1536\n"
+                 "  connection_timeout: 90s\n"
+                 "  cors_origins:\n"
+                 "    - https://grafana.example.com\n"
+                 "    - http://[::1]:3000\n"
+                 "batch:\n"
+                 "  max_wait: 0\n"
+                 "  retry_after: 1h\n"
+                 "accounts:\n"
+                 "  range_width: 5000\n"
+                 "rollup:\n"
+                 "  horizon: 14d\n"
+                 "  exact_accounts: 0\n"
+                 "regions:\n"
+                 "  DE: dach\n"
+                 "account_ranges:\n"
+                 "  - {name: no, from: 500, to: 599}\n"
+                 "  - name: eu-shard-1\n"
+                 "    from: 100\n"
+                 "    to: 199\n"
+                 "tokens:\n"
+                 "  dev:\n"
+                 "    token: dev-only-token-abcdef\n"
+                 "    scopes: [read, admin, ingest]\n"
+                 "  grafana:\n"
+                 "    token_env: GRAFANA_TOKEN\n"
+                 "    scopes: [read]\n"
+                 "  ci:\n"
+                 "    token_sha256: "
+                 "87cbebfeebc05f7c54ac9336c4b4bbec831227a641951a4bde7edd56020f8590\n"
+                 "    scopes:\n"
+                 "      - write\n"
+                 "sources:\n"
+                 "  zendesk-dev:\n"
+                 "    type: zendesk\n"
+                 "    secret: dev-only-zendesk-secret\n"
+                 "    fields:\n"
+                 "      account_id: /organization/account_number\n"
+                 "      subject: \"/a b/\\\"q\\\"\"\n"
+                 "  other:\n"
+                 "    type: generic\n"
+                 "    secret_file: /etc/liaison/other.secret\n");
     char *text = print_config(cfg);
     assert_string_equal(text, "listen: \"[::1]:0\"\n"
                               "database_url: \"********\"\n"
@@ -792,6 +1545,8 @@ static void test_print(void **state)
                               "  max_body_bytes: 1536\n"
                               "  max_header_bytes: 32KiB\n"
                               "  max_json_depth: 32\n"
+                              "  cors_origins: [\"https://grafana.example.com\", "
+                              "\"http://[::1]:3000\"]\n"
                               "batch:\n"
                               "  max_tickets: 256\n"
                               "  max_wait: 0\n"
@@ -800,8 +1555,16 @@ static void test_print(void **state)
                               "  retry_after: 1h\n"
                               "log:\n"
                               "  level: info\n"
+                              "accounts:\n"
+                              "  range_width: 5000\n"
+                              "rollup:\n"
+                              "  horizon: 14d\n"
+                              "  exact_accounts: 0\n"
                               "regions:\n"
                               "  DE: dach\n"
+                              "account_ranges:\n"
+                              "  - {name: eu-shard-1, from: 100, to: 199}\n"
+                              "  - {name: \"no\", from: 500, to: 599}\n"
                               "sources:\n"
                               "  zendesk-dev:\n"
                               "    type: zendesk\n"
@@ -816,9 +1579,22 @@ static void test_print(void **state)
                               "    secret_file: /etc/liaison/other.secret\n"
                               "    replay_window: 5m\n"
                               "    store_raw: false\n"
-                              "    fields: {}\n");
+                              "    fields: {}\n"
+                              "tokens:\n"
+                              "  dev:\n"
+                              "    token: \"********\"\n"
+                              "    scopes: [ingest, read, admin]\n"
+                              "  grafana:\n"
+                              "    token_env: GRAFANA_TOKEN\n"
+                              "    scopes: [read]\n"
+                              "  ci:\n"
+                              "    token_sha256: "
+                              "87cbebfeebc05f7c54ac9336c4b4bbec831227a641951a4bde7edd56020f8590\n"
+                              "    scopes: [write]\n");
     assert_null(strstr(text, "hunter2"));
     assert_null(strstr(text, "dev-only"));
+    /* Nor the inline token's digest, which would allow guessing it offline. */
+    assert_null(strstr(text, "9215c407"));
 
     /* The printed form reads back to the same configuration. */
     struct lia_config *again = parse_ok(text);
@@ -833,7 +1609,8 @@ static void test_print(void **state)
     cfg = parse_ok("");
     text = print_config(cfg);
     assert_non_null(strstr(text, "listen: \"127.0.0.1:8080\"\ndatabase_url: \"\"\n"));
-    assert_non_null(strstr(text, "regions: {}\nsources: {}\n"));
+    assert_non_null(strstr(text, "  cors_origins: []\n"));
+    assert_non_null(strstr(text, "regions: {}\naccount_ranges: []\nsources: {}\ntokens: {}\n"));
     free(text);
 
     struct lia_buf small;
@@ -904,17 +1681,30 @@ static void test_restart_keys(void **state)
                                     "database_url: host=/tmp\n"
                                     "http:\n  max_body_bytes: 2MiB\n"
                                     "batch:\n  writers: 4\n  max_tickets: 10\n  max_wait: 5ms\n"
-                                    "log:\n  level: debug\n");
+                                    "log:\n  level: debug\n"
+                                    "accounts:\n  range_width: 1000\n"
+                                    "rollup:\n  horizon: 9d\n"
+                                    "account_ranges:\n  - {name: a, from: 1, to: 2}\n"
+                                    "tokens:\n  t:\n    token_sha256: " SHA_CORRECT "\n"
+                                    "    scopes: [read]\n");
     const char *names[8];
     assert_int_equal(lia_config_restart_keys(a, a, names, 8), 0);
-    assert_int_equal(lia_config_restart_keys(a, b, names, 8), 5);
+    assert_int_equal(lia_config_restart_keys(a, b, names, 8), 6);
     assert_string_equal(names[0], "listen");
     assert_string_equal(names[1], "database_url");
     assert_string_equal(names[2], "batch.max_tickets");
     assert_string_equal(names[3], "batch.max_wait");
     assert_string_equal(names[4], "batch.writers");
-    assert_int_equal(lia_config_restart_keys(b, a, names, 2), 5);
+    assert_string_equal(names[5], "rollup.horizon");
+    assert_int_equal(lia_config_restart_keys(b, a, names, 2), 6);
     assert_string_equal(names[1], "database_url");
+    lia_config_free(a);
+    lia_config_free(b);
+
+    /* Lists, ranges and tokens all reload. */
+    a = parse_ok("http:\n  cors_origins: [\"*\"]\n");
+    b = parse_ok("http:\n  cors_origins: [\"https://a.example\"]\n");
+    assert_int_equal(lia_config_restart_keys(a, b, names, 8), 0);
     lia_config_free(a);
     lia_config_free(b);
 }
@@ -999,7 +1789,17 @@ static void test_example_file(void **state)
     assert_int_equal(cfg->batch_max_wait_ms, defaults->batch_max_wait_ms);
     assert_int_equal(cfg->batch_max_pending, defaults->batch_max_pending);
     assert_int_equal(cfg->retry_after_s, defaults->retry_after_s);
+    assert_int_equal(cfg->account_range_width, defaults->account_range_width);
+    assert_int_equal(cfg->ncors_origins, 0);
+    assert_int_equal(cfg->naccount_ranges, 0);
     lia_config_free(defaults);
+
+    /* The development token works for reading only. */
+    assert_int_equal(cfg->ntokens, 1);
+    const struct lia_token *dev = lia_config_token_find(cfg, "dev-only-read-token-change-me");
+    assert_ptr_equal(dev, &cfg->tokens[0]);
+    assert_string_equal(dev->name, "dev-reader");
+    assert_int_equal(dev->scopes, LIA_SCOPE_READ);
 
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -1012,6 +1812,13 @@ static void test_example_file(void **state)
     const struct lia_config_key *keys = lia_config_keys(&n);
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *v = lookup(&doc, root, keys[i].name);
+        if (keys[i].kind == LIA_CONFIG_ORIGINS) {
+            if (v == NULL || v->type != YAML_SEQUENCE_NODE ||
+                v->data.sequence.items.top != v->data.sequence.items.start) {
+                fail_msg("%s is missing from deploy/liaison.example.yaml or not []", keys[i].name);
+            }
+            continue;
+        }
         if (v == NULL || v->type != YAML_SCALAR_NODE) {
             fail_msg("%s is missing from deploy/liaison.example.yaml", keys[i].name);
         }
@@ -1044,6 +1851,21 @@ static void test_example_file(void **state)
         }
     }
     assert_non_null(lookup(&doc, generic, "fields"));
+
+    /* The lists outside the table are there, each of their keys shown. */
+    yaml_node_t *ranges = lookup(&doc, root, "account_ranges");
+    assert_non_null(ranges);
+    assert_int_equal(ranges->type, YAML_SEQUENCE_NODE);
+    static const char *const documented[] = {
+        "name: eu-shard-1", "from: 100000",       "to: 249999",     "#   token: ",
+        "#   token_env: ",  "#   token_sha256: ", "scopes: [read]", "LIAISON_TOKEN_",
+    };
+    for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
+        if (strstr(text, documented[i]) == NULL) {
+            fail_msg("\"%s\" is missing from deploy/liaison.example.yaml", documented[i]);
+        }
+    }
+    assert_non_null(lookup(&doc, root, "tokens"));
 
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -1135,21 +1957,27 @@ static void test_fixtures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_empty_documents),
-        cmocka_unit_test(test_key_table),       cmocka_unit_test(test_bounds_from_table),
-        cmocka_unit_test(test_value_errors),    cmocka_unit_test(test_retry_after_seconds),
-        cmocka_unit_test(test_log_levels),      cmocka_unit_test(test_listen),
-        cmocka_unit_test(test_database_url),    cmocka_unit_test(test_unknown_keys),
-        cmocka_unit_test(test_duplicate_keys),  cmocka_unit_test(test_wrong_types),
-        cmocka_unit_test(test_syntax_errors),   cmocka_unit_test(test_aliases_rejected),
-        cmocka_unit_test(test_many_errors),     cmocka_unit_test(test_error_cap),
-        cmocka_unit_test(test_map_size_cap),    cmocka_unit_test(test_sources),
-        cmocka_unit_test(test_source_errors),   cmocka_unit_test(test_source_name_length),
-        cmocka_unit_test(test_regions),         cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_secret_env_name), cmocka_unit_test(test_print),
-        cmocka_unit_test(test_setters),         cmocka_unit_test(test_source_cap),
-        cmocka_unit_test(test_restart_keys),    cmocka_unit_test(test_errlist),
-        cmocka_unit_test(test_example_file),    cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_empty_documents),
+        cmocka_unit_test(test_key_table),         cmocka_unit_test(test_bounds_from_table),
+        cmocka_unit_test(test_value_errors),      cmocka_unit_test(test_retry_after_seconds),
+        cmocka_unit_test(test_log_levels),        cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_database_url),      cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_duplicate_keys),    cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_syntax_errors),     cmocka_unit_test(test_aliases_rejected),
+        cmocka_unit_test(test_many_errors),       cmocka_unit_test(test_error_cap),
+        cmocka_unit_test(test_map_size_cap),      cmocka_unit_test(test_sources),
+        cmocka_unit_test(test_source_errors),     cmocka_unit_test(test_source_name_length),
+        cmocka_unit_test(test_regions),           cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_secret_env_name),   cmocka_unit_test(test_print),
+        cmocka_unit_test(test_setters),           cmocka_unit_test(test_source_cap),
+        cmocka_unit_test(test_restart_keys),      cmocka_unit_test(test_errlist),
+        cmocka_unit_test(test_example_file),      cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_account_ranges),    cmocka_unit_test(test_account_range_errors),
+        cmocka_unit_test(test_account_range_cap), cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_scope_names),       cmocka_unit_test(test_token_errors),
+        cmocka_unit_test(test_token_validate),    cmocka_unit_test(test_token_env_name),
+        cmocka_unit_test(test_token_setters),     cmocka_unit_test(test_cors),
+        cmocka_unit_test(test_cors_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,63 @@ static void test_validate(void **state)
     lia_ticket_fini(&t);
 }
 
+static void test_merge_keeps_what_the_update_lacks(void **state)
+{
+    (void)state;
+    struct lia_ticket stored;
+    lia_ticket_init(&stored);
+    stored.external_id = xstrdup("T1");
+    stored.event_id = xstrdup("create:T1");
+    stored.created_ms = 1000;
+    memcpy(stored.country, "DE", 3);
+    stored.region = xstrdup("emea");
+    stored.account_id = xstrdup("204518");
+    stored.platform = LIA_PLATFORM_IOS;
+    stored.app_version = xstrdup("5.2.1");
+    json_t *flags = json_string("beta");
+    assert_int_equal(lia_ticket_add_flags(&stored, flags, NULL), 0);
+    json_decref(flags);
+
+    struct lia_ticket update;
+    lia_ticket_init(&update);
+    update.external_id = xstrdup("T1");
+    update.event_id = xstrdup("e2");
+    update.event = LIA_EVENT_UPDATE;
+    update.created_ms = 5000;
+    memcpy(update.country, "unknown", 8);
+    update.region = xstrdup("unknown");
+    update.app_version = xstrdup("5.2.2");
+    update.tier = xstrdup("gold");
+
+    lia_ticket_merge(&stored, &update);
+    assert_string_equal(stored.event_id, "create:T1");
+    assert_int_equal(stored.created_ms, 1000);
+    assert_string_equal(stored.country, "DE");
+    assert_string_equal(stored.region, "emea");
+    assert_string_equal(stored.account_id, "204518");
+    assert_int_equal(stored.platform, LIA_PLATFORM_IOS);
+    assert_string_equal(stored.app_version, "5.2.2");
+    assert_string_equal(stored.tier, "gold");
+    assert_int_equal(stored.nflags, 1);
+
+    memcpy(update.country, "FR", 3);
+    free(update.region);
+    update.region = xstrdup("emea-west");
+    update.platform = LIA_PLATFORM_ANDROID;
+    flags = json_string("a,b");
+    assert_int_equal(lia_ticket_add_flags(&update, flags, NULL), 0);
+    json_decref(flags);
+    lia_ticket_merge(&stored, &update);
+    assert_string_equal(stored.country, "FR");
+    assert_string_equal(stored.region, "emea-west");
+    assert_int_equal(stored.platform, LIA_PLATFORM_ANDROID);
+    assert_int_equal(stored.nflags, 2);
+    assert_string_equal(stored.flags[0], "a");
+    assert_string_equal(stored.flags[1], "b");
+    lia_ticket_fini(&stored);
+    lia_ticket_fini(&update);
+}
+
 static void test_platform_names(void **state)
 {
     (void)state;
@@ -111,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_flags_from_string_and_array),
         cmocka_unit_test(test_flag_limits),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_merge_keeps_what_the_update_lacks),
         cmocka_unit_test(test_platform_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

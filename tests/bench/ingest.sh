@@ -1,0 +1,521 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Ingest benchmark: wrk posts signed Zendesk trigger webhooks (distinct tickets, ~1.2 KB) to
+# liaisond backed by a private, durable PostgreSQL (fsync and synchronous_commit on), and
+# measures two references in the same run on the same machine:
+#   nginx    answers the same requests after reading each body (echo module), storing nothing
+#   pgbench  one durable single-row INSERT of a ticket row per transaction, 32 clients,
+#            against the same PostgreSQL
+# It then checks that every ticket liaisond acknowledged with a 2xx is in the database.
+# See tests/bench/README.md.
+#
+#   tests/bench/ingest.sh [--smoke] [--duration S] [--connections N] [--threads N]
+#                         [--pg-clients N] [--pool-rate R] [--only LIST] [--liaisond PATH]
+#                         [--keep]
+#
+#   --smoke          2 s, 16 connections, a small request pool, no target verdicts
+#   --duration S     seconds per measured system (default 10)
+#   --connections N  wrk connections (default 64)
+#   --threads N      wrk threads (default 2); also liaisond http.threads and nginx workers
+#   --pg-clients N   pgbench clients (default 32)
+#   --pool-rate R    pre-generate duration*R distinct requests (default 80000)
+#   --only LIST      comma-separated subset of liaisond,nginx,pgbench
+#   --liaisond PATH  the binary (default: $LIAISOND, build/daemon/liaisond,
+#                    build/release/daemon/liaisond)
+#   --keep           keep the work directory (logs, configs, PostgreSQL); kept anyway
+#                    when the run fails
+#
+# Exit status: 0 when the run completed and the durability check passed; 1 otherwise.
+# Missed speed targets are reported as FAIL lines but do not change the exit status.
+set -euo pipefail
+
+caller_dir=$PWD
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+usage() {
+    sed -n '3,30s/^# \{0,1\}//p' "$0"
+}
+
+die() {
+    echo "ingest.sh: $*" >&2
+    exit 1
+}
+
+duration=10
+connections=64
+threads=2
+pg_clients=32
+pool_rate=80000
+smoke=0
+keep=0
+only=liaisond,nginx,pgbench
+liaisond=${LIAISOND:-}
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --smoke)
+        smoke=1
+        duration=2
+        connections=16
+        pool_rate=25000
+        ;;
+    --duration | --connections | --threads | --pg-clients | --pool-rate)
+        [ $# -ge 2 ] || die "$1 needs a value"
+        case "$2" in
+        '' | *[!0-9]* | 0) die "$1 must be a positive integer" ;;
+        esac
+        case "$1" in
+        --duration) duration=$2 ;;
+        --connections) connections=$2 ;;
+        --threads) threads=$2 ;;
+        --pg-clients) pg_clients=$2 ;;
+        --pool-rate) pool_rate=$2 ;;
+        esac
+        shift
+        ;;
+    --only)
+        [ $# -ge 2 ] || die "--only needs a value"
+        only=$2
+        shift
+        ;;
+    --liaisond)
+        [ $# -ge 2 ] || die "--liaisond needs a value"
+        liaisond=$2
+        shift
+        ;;
+    --keep) keep=1 ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+
+selected() {
+    case ",$only," in
+    *",$1,"*) return 0 ;;
+    esac
+    return 1
+}
+for s in ${only//,/ }; do
+    case "$s" in
+    liaisond | nginx | pgbench) ;;
+    *) die "--only: unknown system '$s' (liaisond, nginx, pgbench)" ;;
+    esac
+done
+if [ "$connections" -lt "$threads" ]; then
+    die "--connections must be at least --threads"
+fi
+
+for tool in wrk cc; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run deploy/install-deps.sh --bench"
+done
+if selected nginx; then
+    command -v nginx >/dev/null 2>&1 || die "nginx not found; run deploy/install-deps.sh --bench"
+    echo_module=/usr/lib/nginx/modules/ngx_http_echo_module.so
+    [ -f "$echo_module" ] ||
+        die "nginx echo module not found ($echo_module); run deploy/install-deps.sh --bench"
+fi
+pgbin=$(deploy/pg-local.sh bindir)
+if selected pgbench; then
+    [ -x "$pgbin/pgbench" ] || die "pgbench not found in $pgbin; run deploy/install-deps.sh --bench"
+fi
+# The schema comes from liaisond's own migrations, so pgbench needs the binary too.
+if selected liaisond || selected pgbench; then
+    if [ -z "$liaisond" ]; then
+        for candidate in "$root/build/daemon/liaisond" "$root/build/release/daemon/liaisond"; do
+            if [ -x "$candidate" ]; then
+                liaisond=$candidate
+                break
+            fi
+        done
+    fi
+    case "$liaisond" in
+    '' | /*) ;;
+    *) liaisond=$caller_dir/$liaisond ;;
+    esac
+    if [ -z "$liaisond" ] || [ ! -x "$liaisond" ]; then
+        die "liaisond not found; build it first: cmake -S . -B build && cmake --build build -j\$(nproc)"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Work directories and cleanup. Everything started here is stopped by its PID on any exit.
+
+work=$(mktemp -d /tmp/liaison-bench.XXXXXX)
+# The PostgreSQL server runs as an unprivileged user when this script runs as root.
+chmod 755 "$work"
+pool=$((duration * pool_rate))
+per_thread=$(((pool + threads - 1) / threads))
+# The request pool can reach a GB (about 1.7 KB a request). tmpfs keeps its writeback away from
+# PostgreSQL's fsyncs, when it has room to spare.
+reqdir=$work/requests
+shm_free_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+if [ -w /dev/shm ] && [ "${shm_free_kb:-0}" -gt $((pool * 2 * 17 / 10)) ]; then
+    reqdir=$(mktemp -d /dev/shm/liaison-bench.XXXXXX)
+fi
+mkdir -p "$reqdir"
+pgdir=$work/pg
+liaisond_pid=
+gen_pids=()
+nginx_pidfile=$work/nginx/nginx.pid
+pg_started=0
+
+# Stops a child with SIGTERM (SIGKILL after 10 s); returns its exit status.
+stop_pid() {
+    local pid=$1 i status=0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "ingest.sh: PID $pid did not stop within 10 s; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || status=$?
+    return "$status"
+}
+
+# nginx daemonises, so it is not a child of this script: its master's PID is in the pid file.
+stop_nginx() {
+    local pid i
+    [ -f "$nginx_pidfile" ] || return 0
+    pid=$(cat "$nginx_pidfile")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "ingest.sh: nginx (PID $pid) did not stop within 10 s; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$nginx_pidfile"
+}
+
+cleanup() {
+    local status=$?
+    set +e
+    for pid in "${gen_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null && wait "$pid"
+    done
+    if [ -n "$liaisond_pid" ]; then
+        stop_pid "$liaisond_pid" || true
+    fi
+    stop_nginx
+    if [ "$pg_started" = 1 ]; then
+        deploy/pg-local.sh stop "$pgdir"
+    fi
+    rm -rf "$reqdir"
+    if [ "$keep" = 1 ] || [ "$status" -ne 0 ]; then
+        echo "ingest.sh: logs, configs and the PostgreSQL cluster are kept in $work"
+    else
+        rm -rf "$work"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+# Value of key=value in a line of "WRK k=v ..." output.
+field() {
+    sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<"$2" | head -n 1
+}
+
+# Microseconds to milliseconds with two decimals.
+ms() {
+    awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'
+}
+
+# Runs wrk with the request files and sets line to its WRK summary line. $1: label, $2: URL,
+# $3: mode (once|cycle), $4: prefix for the acknowledged ticket ids or "-".
+run_wrk() {
+    local label=$1 url=$2 mode=$3 ids=$4 out=$work/wrk-$1.txt
+    wrk -t "$threads" -c "$connections" -d "${duration}s" --timeout 5s \
+        -s tests/bench/ingest.lua "$url" -- "$reqdir/req" "$mode" "$ids" >"$out" 2>&1 ||
+        die "wrk against $label failed: $(tail -n 5 "$out")"
+    line=$(grep '^WRK requests=' "$out") ||
+        die "wrk against $label printed no summary: $(tail -n 5 "$out")"
+    sed -n 's/^WRK first_error=/    first non-2xx answer: /p' "$out"
+}
+
+psql_bench() {
+    PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -At -d "$pg_url" "$@"
+}
+
+# A TCP port nothing listens on at the moment of the check.
+free_port() {
+    local port i
+    for ((i = 0; i < 50; i++)); do
+        port=$((20000 + (RANDOM % 20000)))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    die "no free TCP port found"
+}
+
+percentile() {
+    # Nearest-rank percentile $1 of the sorted numbers on stdin.
+    awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } i = int(NR * p / 100);
+        if (i < NR * p / 100) i++; if (i < 1) i = 1; print v[i] }'
+}
+
+failures=0
+secret=bench-only-zendesk-secret
+source_name=zendesk-bench
+
+# ---------------------------------------------------------------------------------------------
+# Set-up: request pool, PostgreSQL, schema
+
+echo "== liaison ingest benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); wrk, server and PostgreSQL share them"
+echo "load:    ${duration} s per system, $connections connections, $threads wrk threads"
+
+cc -std=c17 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+    -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough \
+    tests/bench/gen_requests.c -lcrypto -o "$work/gen_requests" ||
+    die "cannot build tests/bench/gen_requests.c (needs libssl-dev)"
+start=$(date +%s.%N)
+for ((k = 0; k < threads; k++)); do
+    "$work/gen_requests" --secret "$secret" --count "$per_thread" --stride "$threads" \
+        --offset "$k" --path "/v1/webhooks/$source_name" --out "$reqdir/req.$((k + 1))" &
+    gen_pids+=($!)
+done
+for pid in "${gen_pids[@]}"; do
+    wait "$pid" || die "gen_requests failed"
+done
+gen_pids=()
+body_avg=$(awk '/^Content-Length: / { n++; s += $2 } n >= 2000 { exit }
+    END { printf "%.0f", s / n }' "$reqdir/req.1")
+echo "pool:    $((per_thread * threads)) signed requests, bodies ~$body_avg bytes, generated in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
+
+if selected liaisond || selected pgbench; then
+    deploy/pg-local.sh start "$pgdir" >/dev/null
+    pg_started=1
+    pg_url=$(deploy/pg-local.sh url "$pgdir")
+    settings=$(psql_bench -c "SELECT current_setting('server_version') || ', fsync=' ||
+        current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')
+        || ', full_page_writes=' || current_setting('full_page_writes')")
+    echo "postgres: $settings (private cluster in $pgdir)"
+    cat >"$work/liaison.yaml" <<EOF
+# Generated by tests/bench/ingest.sh.
+listen: 127.0.0.1:0
+database_url: "$pg_url"
+http:
+  threads: $threads
+log:
+  level: ${LIAISON_BENCH_LOG_LEVEL:-info}
+batch:
+  writers: ${LIAISON_BENCH_WRITERS:-2}
+  max_wait: ${LIAISON_BENCH_MAX_WAIT:-0}
+sources:
+  $source_name:
+    type: zendesk
+    secret: $secret
+    # The pool is signed once, before the run: accept its timestamp for the whole run.
+    replay_window: $((duration + 600))s
+EOF
+    "$liaisond" migrate --config "$work/liaison.yaml" >"$work/migrate.log" 2>&1 ||
+        die "liaisond migrate failed: $(tail -n 5 "$work/migrate.log")"
+fi
+
+declare -A rps p50 p99 note
+
+# ---------------------------------------------------------------------------------------------
+# liaisond
+
+if selected liaisond; then
+    echo "-- liaisond: http.threads=$threads, defaults otherwise"
+    psql_bench -c "CHECKPOINT"
+    "$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
+        >"$work/liaisond.log" 2>&1 &
+    liaisond_pid=$!
+    for ((i = 0; i < 300; i++)); do
+        [ -s "$work/ready" ] && break
+        kill -0 "$liaisond_pid" 2>/dev/null ||
+            die "liaisond exited during start-up: $(tail -n 5 "$work/liaisond.log")"
+        sleep 0.1
+    done
+    [ -s "$work/ready" ] || die "liaisond did not become ready within 30 s"
+    port=$(cat "$work/ready")
+    run_wrk liaisond "http://127.0.0.1:$port/v1/webhooks/$source_name" once "$work/ids"
+    rps[liaisond]=$(field rps "$line")
+    p50[liaisond]=$(ms "$(field p50_us "$line")")
+    p99[liaisond]=$(ms "$(field p99_us "$line")")
+    note[liaisond]="answers $(field codes "$line"), socket errors $(field socket_errors "$line"), timeouts $(field timeouts "$line")"
+    if [ "$(field exhausted "$line")" != 0 ]; then
+        echo "    request pool exhausted: req/s is a lower bound; rerun with a larger --pool-rate"
+        failures=$((failures + 1))
+    fi
+
+    # Durability: checked while liaisond still runs, so it does not rely on a clean shutdown.
+    s2xx=$(field s2xx "$line")
+    without_id=$(field without_id "$line")
+    cat "$work"/ids.* >"$work/acked.txt" 2>/dev/null || : >"$work/acked.txt"
+    read -r acked distinct missing stored < <(psql_bench -F ' ' <<EOF
+CREATE TEMP TABLE acked (external_id text);
+\\copy acked FROM '$work/acked.txt'
+SELECT (SELECT count(*) FROM acked), (SELECT count(DISTINCT external_id) FROM acked),
+       (SELECT count(*) FROM acked a WHERE NOT EXISTS
+            (SELECT 1 FROM tickets t WHERE t.source = '$source_name' AND t.external_id = a.external_id)),
+       (SELECT count(*) FROM tickets WHERE source = '$source_name');
+EOF
+    )
+    echo "    durability: $s2xx 2xx answers, $acked ticket ids acknowledged, $missing of them missing from PostgreSQL, $stored rows stored"
+    if [ "$acked" != "$s2xx" ] || [ "$without_id" != 0 ] || [ "$missing" != 0 ] ||
+        [ "$distinct" != "$acked" ] || [ "$stored" -lt "$acked" ]; then
+        echo "    durability: FAIL (every 2xx must name a distinct ticket that is stored)"
+        failures=$((failures + 1))
+    else
+        echo "    durability: OK (every acknowledged ticket is stored; $((stored - acked)) more were in flight when wrk stopped)"
+    fi
+    non2xx=$(field non2xx "$line")
+    if [ "$non2xx" != 0 ]; then
+        echo "    $non2xx answers were not 2xx (codes $(field codes "$line")); see $work/liaisond.log"
+        failures=$((failures + 1))
+    fi
+    status=0
+    stop_pid "$liaisond_pid" || status=$?
+    liaisond_pid=
+    if [ "$status" -ne 0 ]; then
+        echo "    liaisond exited with status $status on SIGTERM (expected 0); see $work/liaisond.log"
+        failures=$((failures + 1))
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# nginx
+
+if selected nginx; then
+    echo "-- nginx: $threads worker processes, reads each body, answers 202"
+    mkdir -p "$work/nginx"
+    user_line=""
+    if [ "$(id -u)" -eq 0 ]; then
+        user_line="user nobody $(id -gn nobody);"
+    fi
+    started=0
+    for _ in 1 2 3 4 5; do
+        nginx_port=$(free_port)
+        sed -e "s|@ECHO_MODULE@|$echo_module|" -e "s|@USER@|$user_line|" \
+            -e "s|@WORKERS@|$threads|" -e "s|@DIR@|$work/nginx|g" -e "s|@PORT@|$nginx_port|" \
+            tests/bench/nginx.conf.in >"$work/nginx/nginx.conf"
+        if nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
+            2>"$work/nginx/start.log"; then
+            started=1
+            break
+        fi
+    done
+    [ "$started" = 1 ] || die "nginx did not start: $(tail -n 5 "$work/nginx/start.log")"
+    for ((i = 0; i < 50; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break
+        sleep 0.1
+    done
+    run_wrk nginx "http://127.0.0.1:$nginx_port/v1/webhooks/$source_name" cycle -
+    stop_nginx
+    rps[nginx]=$(field rps "$line")
+    p50[nginx]=$(ms "$(field p50_us "$line")")
+    p99[nginx]=$(ms "$(field p99_us "$line")")
+    note[nginx]="answers $(field codes "$line"), socket errors $(field socket_errors "$line"), timeouts $(field timeouts "$line")"
+    # The access log has status, $request_length, $content_length and whether $request_body
+    # was filled, which nginx does only once it has read the whole body into memory.
+    read -r logged with_body < <(awk '$1 == 202 && $4 == 1 && $2 > $3 && $3 > 1000 { ok++ }
+        END { print NR + 0, ok + 0 }' "$work/nginx/access.log")
+    if [ "$logged" -gt 0 ] && [ "$logged" = "$with_body" ]; then
+        echo "    nginx read the full body of all $logged logged requests"
+    else
+        echo "    nginx read the full body of only $with_body of $logged logged requests: the reference is invalid"
+        failures=$((failures + 1))
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# pgbench
+
+if selected pgbench; then
+    echo "-- pgbench: $pg_clients clients, one single-row INSERT per transaction, -M prepared"
+    psql_bench <<'EOF'
+DROP TABLE IF EXISTS bench_tickets;
+CREATE TABLE bench_tickets (LIKE tickets INCLUDING ALL);
+CHECKPOINT;
+EOF
+    mkdir -p "$work/pgbench"
+    (cd "$work/pgbench" && "$pgbin/pgbench" -n -M prepared -f "$root/tests/bench/pgbench_insert.sql" \
+        -c "$pg_clients" -j "$threads" -T "$duration" -l --log-prefix=tx \
+        "$pg_url" >"$work/pgbench.txt" 2>&1) ||
+        die "pgbench failed: $(tail -n 5 "$work/pgbench.txt")"
+    rps[pgbench]=$(awk '/^tps = / { printf "%.1f", $3; exit }' "$work/pgbench.txt")
+    cat "$work"/pgbench/tx.* | awk '{ print $3 }' | sort -n >"$work/pgbench-latency.txt"
+    p50[pgbench]=$(ms "$(percentile 50 <"$work/pgbench-latency.txt")")
+    p99[pgbench]=$(ms "$(percentile 99 <"$work/pgbench-latency.txt")")
+    processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.txt")
+    rows=$(psql_bench -c "SELECT count(*) FROM bench_tickets")
+    note[pgbench]="$processed transactions, $rows rows stored"
+    if [ "$rows" != "$processed" ]; then
+        echo "    pgbench reported $processed transactions but $rows rows are stored"
+        failures=$((failures + 1))
+    fi
+    psql_bench -c "DROP TABLE bench_tickets"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+echo
+printf '%-9s %12s %9s %9s  %s\n' system "req/s" "p50 ms" "p99 ms" notes
+for s in liaisond nginx pgbench; do
+    selected "$s" || continue
+    printf '%-9s %12s %9s %9s  %s\n' "$s" "${rps[$s]}" "${p50[$s]}" "${p99[$s]}" "${note[$s]}"
+done
+echo
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+verdict() {
+    # $1 value, $2 operator (ge|le), $3 target
+    awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "ge") ? v >= t : v <= t;
+        print ok ? "PASS" : "FAIL" }'
+}
+target() {
+    if [ "$smoke" = 1 ]; then
+        echo "$1"
+    else
+        echo "$1  $(verdict "$2" "$3" "$4")"
+    fi
+}
+if selected liaisond && selected nginx; then
+    r=$(ratio "${rps[liaisond]}" "${rps[nginx]}")
+    target "liaisond / nginx   = $r  (target >= 0.20)" "$r" ge 0.20
+fi
+if selected liaisond && selected pgbench; then
+    r=$(ratio "${rps[liaisond]}" "${rps[pgbench]}")
+    target "liaisond / pgbench = $r  (target >= 1.00)" "$r" ge 1.00
+fi
+if selected liaisond; then
+    target "liaisond p99       = ${p99[liaisond]} ms at $connections connections  (target <= 25 ms at 64)" \
+        "${p99[liaisond]}" le 25
+    if [ "$smoke" = 0 ] && [ "$connections" != 64 ]; then
+        echo "(the p99 target is defined at 64 connections)"
+    fi
+fi
+echo
+for s in liaisond nginx pgbench; do
+    selected "$s" || continue
+    echo "BENCH system=$s rps=${rps[$s]} p50_ms=${p50[$s]} p99_ms=${p99[$s]} duration_s=$duration connections=$([ "$s" = pgbench ] && echo "$pg_clients" || echo "$connections") smoke=$smoke"
+done
+
+if [ "$failures" -ne 0 ]; then
+    echo "ingest.sh: $failures check(s) failed"
+    exit 1
+fi
