@@ -105,5 +105,6 @@ for f in "${failures[@]}"; do
     echo "test.sh: FAILED $f"
 done
 elapsed=$((SECONDS - started))
-echo "test.sh: $builds builds, $passed passed, $failed failed in $((elapsed / 60))m$((elapsed % 60))s"
+echo "test.sh: $builds builds in $((elapsed / 60))m$((elapsed % 60))s"
+echo "test.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1478,49 +1478,137 @@ static bool slot_candidates(const struct lia_rollup *r, const struct slot *s, co
     return true;
 }
 
+typedef void lia_rollup_visit_fn(void *ctx, const struct rec *rec, const uint32_t *keys,
+                                 int64_t minute);
+
+struct scan_stage {
+    const struct slot *s;
+    const uint16_t *run;
+    uint32_t n;
+    int64_t minute;
+};
+
+static const struct rec *stage_rec(const struct scan_stage *st, uint32_t i)
+{
+    return &st->s->recs[st->run != NULL ? st->run[i] : i];
+}
+
+/* Calls visit, minute by minute, for every record of the minutes [a, b) that carries all the
+ * sorted keys f. Each minute touches a few scattered cache lines that depend on each other
+ * (counts, postings, records, keys) while the minutes are independent, so the minutes go
+ * through stages SCAN_AHEAD minutes apart and each stage fetches what the next one reads. */
+#define SCAN_AHEAD 4
+#define SCAN_RING  (5 * SCAN_AHEAD)
+static void scan_matching(const struct lia_rollup *r, const uint32_t *f, size_t nf, int64_t a,
+                          int64_t b, lia_rollup_visit_fn *visit, void *ctx)
+{
+    struct scan_stage ring[SCAN_RING];
+    const int64_t d = SCAN_AHEAD;
+    unsigned groups[LIA_BUCKET_KEYS_MAX];
+    size_t ngroups = 0;
+    for (size_t j = 0; j < nf; j++) {
+        unsigned g = group_of(r, f[j]);
+        size_t k = 0;
+        while (k < ngroups && groups[k] != g) {
+            k++;
+        }
+        if (k == ngroups) {
+            groups[ngroups++] = g;
+        }
+    }
+    live_clamp(r, &a, &b);
+    int64_t nm = b > a ? b - a : 0;
+    for (int64_t k = 0; k < nm + 4 * d; k++) {
+        if (k < nm) {
+            struct scan_stage *st = &ring[k % SCAN_RING];
+            *st = (struct scan_stage){.minute = a + k, .s = slot_held(r, a + k)};
+            for (size_t j = 0; st->s != NULL && st->s->sealed && j < ngroups; j++) {
+                const struct cmap *m = &st->s->maps[groups[j]];
+                for (uint32_t e = 0; e < m->cap && e < 128; e += 8) {
+                    __builtin_prefetch(&m->e[e]);
+                }
+            }
+        }
+        if (k >= d && k - d < nm) {
+            struct scan_stage *st = &ring[(k - d) % SCAN_RING];
+            if (st->s != NULL && !slot_candidates(r, st->s, f, nf, &st->run, &st->n)) {
+                st->n = 0;
+            }
+            if (st->run != NULL) {
+                __builtin_prefetch(st->run);
+            }
+        }
+        if (k >= 2 * d && k - 2 * d < nm) {
+            const struct scan_stage *st = &ring[(k - 2 * d) % SCAN_RING];
+            for (uint32_t i = 0; i < st->n; i++) {
+                __builtin_prefetch(stage_rec(st, i));
+            }
+        }
+        if (k >= 3 * d && k - 3 * d < nm) {
+            const struct scan_stage *st = &ring[(k - 3 * d) % SCAN_RING];
+            for (uint32_t i = 0; i < st->n; i++) {
+                __builtin_prefetch(st->s->keys + stage_rec(st, i)->keys_off);
+            }
+        }
+        if (k >= 4 * d) {
+            const struct scan_stage *st = &ring[(k - 4 * d) % SCAN_RING];
+            for (uint32_t i = 0; i < st->n; i++) {
+                const struct rec *rec = stage_rec(st, i);
+                const uint32_t *keys = st->s->keys + rec->keys_off;
+                if (keys_have_all(keys, rec->nkeys, f, nf)) {
+                    visit(ctx, rec, keys, st->minute);
+                }
+            }
+        }
+    }
+}
+
+struct dim_scan {
+    const struct lia_rollup *r;
+    unsigned dim;
+    int64_t from, to, mean_end;
+    int64_t *cnt, *wk, *mean;
+};
+
+static void dim_scan_visit(void *ctx, const struct rec *rec, const uint32_t *keys, int64_t m)
+{
+    const struct dim_scan *ds = ctx;
+    bool in_win = m >= ds->from && m < ds->to;
+    bool in_wk = ds->wk != NULL && m >= ds->from - WEEK_MIN && m < ds->to - WEEK_MIN;
+    bool in_mean = ds->mean != NULL && m >= ds->mean_end - WEEK_MIN && m < ds->mean_end;
+    for (unsigned k = 0; k < rec->nkeys; k++) {
+        uint32_t dp = ds->r->dimpos[keys[k]];
+        if (dp >> DIM_SHIFT != ds->dim) {
+            continue;
+        }
+        uint32_t pos = dp & DIM_IDX_MASK;
+        ds->cnt[pos] += in_win;
+        if (in_wk) {
+            ds->wk[pos]++;
+        }
+        if (in_mean) {
+            ds->mean[pos]++;
+        }
+    }
+}
+
 /* Counts, per bucket of dim, the tickets matching f in [from, to) into cnt and, when wk and
  * mean are given, in [from - 7d, to - 7d) into wk and in the mean's week into mean. */
 static void filtered_dim_scan(const struct lia_rollup *r, unsigned dim, const uint32_t *f,
                               size_t nf, int64_t from, int64_t to, int64_t *cnt, int64_t *wk,
                               int64_t *mean)
 {
-    int64_t mean_end = mean_hour(from) * 60;
-    int64_t a = mean != NULL ? mean_end - WEEK_MIN : from;
-    int64_t b = to;
-    live_clamp(r, &a, &b);
-    for (int64_t m = a; m < b; m++) {
-        bool in_win = m >= from;
-        bool in_wk = wk != NULL && m >= from - WEEK_MIN && m < to - WEEK_MIN;
-        bool in_mean = mean != NULL && m >= mean_end - WEEK_MIN && m < mean_end;
-        const struct slot *s = slot_held(r, m);
-        const uint16_t *run;
-        uint32_t n;
-        if ((!in_win && !in_wk && !in_mean) || s == NULL ||
-            !slot_candidates(r, s, f, nf, &run, &n)) {
-            continue;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            const struct rec *rec = &s->recs[run != NULL ? run[i] : i];
-            const uint32_t *keys = s->keys + rec->keys_off;
-            if (!keys_have_all(keys, rec->nkeys, f, nf)) {
-                continue;
-            }
-            for (unsigned k = 0; k < rec->nkeys; k++) {
-                uint32_t dp = r->dimpos[keys[k]];
-                if (dp >> DIM_SHIFT != dim) {
-                    continue;
-                }
-                uint32_t pos = dp & DIM_IDX_MASK;
-                cnt[pos] += in_win;
-                if (in_wk) {
-                    wk[pos]++;
-                }
-                if (in_mean) {
-                    mean[pos]++;
-                }
-            }
-        }
-    }
+    struct dim_scan ds = {.r = r,
+                          .dim = dim,
+                          .from = from,
+                          .to = to,
+                          .mean_end = mean_hour(from) * 60,
+                          .cnt = cnt,
+                          .wk = wk,
+                          .mean = mean};
+    /* The mean's week starts first; the week-ago window lies within [its start, to). */
+    scan_matching(r, f, nf, mean != NULL ? ds.mean_end - WEEK_MIN : from, to, dim_scan_visit,
+                  &ds);
 }
 
 /* ---- distinct accounts ---- */
@@ -1639,67 +1727,109 @@ static void details_add(struct lia_bucket_stat *row, struct accounts *acc, const
     }
 }
 
+struct details {
+    const struct lia_rollup *r;
+    unsigned dim;
+    const int32_t *row_of;
+    struct lia_bucket_stat *rows;
+    struct accounts *acc;
+};
+
+static void details_visit(void *ctx, const struct rec *rec, const uint32_t *keys, int64_t m)
+{
+    const struct details *dt = ctx;
+    for (unsigned k = 0; k < rec->nkeys; k++) {
+        uint32_t dp = dt->r->dimpos[keys[k]];
+        if (dp >> DIM_SHIFT == dt->dim && dt->row_of[dp & DIM_IDX_MASK] >= 0) {
+            int32_t ri = dt->row_of[dp & DIM_IDX_MASK];
+            details_add(&dt->rows[ri], &dt->acc[ri], rec, m, dt->r->exact_accounts_max);
+        }
+    }
+}
+
+/* The rows' records of the sealed minute s: through the postings of its buckets of dim that
+ * are rows, calling add for each (or only fetching them when fetch is set). */
+static void details_postings(const struct details *dt, const struct slot *s, bool fetch)
+{
+    const struct cmap *dm = &s->maps[dt->dim];
+    const uint16_t *post = s->post + s->post_off[dt->dim];
+    for (uint32_t k = 0; k < dm->cap; post += dm->e[k].count, k++) {
+        int32_t ri = dt->row_of[dt->r->dimpos[dm->e[k].id] & DIM_IDX_MASK];
+        if (ri < 0) {
+            continue;
+        }
+        for (uint32_t i = 0; i < dm->e[k].count; i++) {
+            if (fetch) {
+                __builtin_prefetch(&s->recs[post[i]]);
+            } else {
+                details_add(&dt->rows[ri], &dt->acc[ri], &s->recs[post[i]], s->minute,
+                            dt->r->exact_accounts_max);
+            }
+        }
+    }
+}
+
+/* details_visit over every record of minutes [a, b), in stages SCAN_AHEAD minutes apart as in
+ * scan_matching: a sealed minute's counts and postings of dim, then the rows' records. */
+static void details_scan(struct details *dt, int64_t a, int64_t b)
+{
+    const struct lia_rollup *r = dt->r;
+    const int64_t d = SCAN_AHEAD;
+    live_clamp(r, &a, &b);
+    int64_t nm = b > a ? b - a : 0;
+    for (int64_t k = 0; k < nm + 2 * d; k++) {
+        if (k < nm) {
+            const struct slot *s = slot_held(r, a + k);
+            if (s != NULL && s->sealed && s->post != NULL) {
+                const struct cmap *dm = &s->maps[dt->dim];
+                for (uint32_t e = 0; e < dm->cap && e < 256; e += 8) {
+                    __builtin_prefetch(&dm->e[e]);
+                }
+                const uint16_t *post = s->post + s->post_off[dt->dim];
+                for (uint32_t e = 0; e < s->nrec && e < 256; e += 32) {
+                    __builtin_prefetch(&post[e]);
+                }
+            }
+        }
+        if (k >= d && k - d < nm) {
+            const struct slot *s = slot_held(r, a + k - d);
+            if (s != NULL && s->sealed && s->post != NULL) {
+                details_postings(dt, s, true);
+            }
+        }
+        if (k >= 2 * d) {
+            const struct slot *s = slot_held(r, a + k - 2 * d);
+            if (s == NULL) {
+                continue;
+            }
+            if (s->sealed && s->post != NULL) {
+                details_postings(dt, s, false);
+                continue;
+            }
+            for (uint32_t i = 0; i < s->nrec; i++) {
+                details_visit(dt, &s->recs[i], s->keys + s->recs[i].keys_off, s->minute);
+            }
+        }
+    }
+}
+
 /* Fills first_ms, last_ms and the distinct accounts of the rows (row_of maps a position in
- * r->dims[dim] to its row, or -1) from the records of minutes [a, b) that match f. A sealed
- * minute is read through the postings of its buckets of dim that are rows. */
+ * r->dims[dim] to its row, or -1) from the records of minutes [a, b) that match f. Without a
+ * filter a sealed minute is read through the postings of its buckets of dim that are rows. */
 static void window_details(const struct lia_rollup *r, unsigned dim, const uint32_t *f, size_t nf,
                            int64_t a, int64_t b, const int32_t *row_of,
                            struct lia_bucket_stat *rows, size_t nrows)
 {
     struct accounts *acc = xcalloc(nrows, sizeof(*acc));
-    unsigned exact_max = r->exact_accounts_max;
+    struct details dt = {.r = r, .dim = dim, .row_of = row_of, .rows = rows, .acc = acc};
     for (size_t i = 0; i < nrows; i++) {
         rows[i].first_ms = INT64_MAX;
         rows[i].last_ms = INT64_MIN;
     }
-    live_clamp(r, &a, &b);
-    for (int64_t m = a; m < b; m++) {
-        const struct slot *s = slot_held(r, m);
-        const uint16_t *run;
-        uint32_t n;
-        if (s == NULL || !slot_candidates(r, s, f, nf, &run, &n)) {
-            continue;
-        }
-        if (s->sealed && s->post != NULL) {
-            const struct cmap *dm = &s->maps[dim];
-            const uint16_t *post = s->post + s->post_off[dim];
-            /* Fetch the rows' records before reading any, so the misses overlap. */
-            for (uint32_t k = 0; k < dm->cap; post += dm->e[k].count, k++) {
-                if (row_of[r->dimpos[dm->e[k].id] & DIM_IDX_MASK] >= 0) {
-                    for (uint32_t i = 0; i < dm->e[k].count; i++) {
-                        __builtin_prefetch(&s->recs[post[i]]);
-                    }
-                }
-            }
-            post = s->post + s->post_off[dim];
-            for (uint32_t k = 0; k < dm->cap; post += dm->e[k].count, k++) {
-                int32_t ri = row_of[r->dimpos[dm->e[k].id] & DIM_IDX_MASK];
-                if (ri < 0) {
-                    continue;
-                }
-                for (uint32_t i = 0; i < dm->e[k].count; i++) {
-                    const struct rec *rec = &s->recs[post[i]];
-                    if (nf == 0 || keys_have_all(s->keys + rec->keys_off, rec->nkeys, f, nf)) {
-                        details_add(&rows[ri], &acc[ri], rec, m, exact_max);
-                    }
-                }
-            }
-            continue;
-        }
-        for (uint32_t i = 0; i < s->nrec; i++) {
-            const struct rec *rec = &s->recs[i];
-            const uint32_t *keys = s->keys + rec->keys_off;
-            if (nf > 0 && !keys_have_all(keys, rec->nkeys, f, nf)) {
-                continue;
-            }
-            for (unsigned k = 0; k < rec->nkeys; k++) {
-                uint32_t dp = r->dimpos[keys[k]];
-                if (dp >> DIM_SHIFT == dim && row_of[dp & DIM_IDX_MASK] >= 0) {
-                    int32_t ri = row_of[dp & DIM_IDX_MASK];
-                    details_add(&rows[ri], &acc[ri], rec, m, exact_max);
-                }
-            }
-        }
+    if (nf > 0) {
+        scan_matching(r, f, nf, a, b, details_visit, &dt);
+    } else {
+        details_scan(&dt, a, b);
     }
     for (size_t i = 0; i < nrows; i++) {
         if (acc[i].hll != NULL) {
@@ -1951,6 +2081,25 @@ static void series_counts(const struct lia_rollup *r, uint32_t id, int64_t t0, i
     }
 }
 
+struct series_scan {
+    struct lia_series_point *pts;
+    int64_t t0_m, step_m, end_m, mean_end;
+    int64_t mean_sum;
+};
+
+static void series_visit(void *ctx, const struct rec *rec, const uint32_t *keys, int64_t m)
+{
+    struct series_scan *ss = ctx;
+    (void)rec;
+    (void)keys;
+    if (m >= ss->t0_m && m < ss->end_m) {
+        ss->pts[(m - ss->t0_m) / ss->step_m].count++;
+    }
+    if (m >= ss->mean_end - WEEK_MIN && m < ss->mean_end) {
+        ss->mean_sum++;
+    }
+}
+
 struct lia_series_point *lia_rollup_series(const struct lia_rollup *r, const char *key,
                                            int64_t from_ms, int64_t to_ms, int64_t step_ms,
                                            const struct lia_filter *where, size_t *n)
@@ -1997,34 +2146,14 @@ struct lia_series_point *lia_rollup_series(const struct lia_rollup *r, const cha
             f[j] = id;
             nf++;
         }
-        int64_t step_m = step_ms / MINUTE_MS;
-        int64_t t0_m = t0 / MINUTE_MS;
-        int64_t mean_end = hf * 60;
-        int64_t a = min64(t0_m, mean_end - WEEK_MIN);
-        int64_t b = t0_m + npts * step_m;
-        live_clamp(r, &a, &b);
-        for (int64_t m = a; m < b; m++) {
-            bool in_pts = m >= t0_m;
-            bool in_mean = m >= mean_end - WEEK_MIN && m < mean_end;
-            const struct slot *s = slot_held(r, m);
-            const uint16_t *run;
-            uint32_t cand;
-            if ((!in_pts && !in_mean) || s == NULL ||
-                !slot_candidates(r, s, f, nf, &run, &cand)) {
-                continue;
-            }
-            int64_t hits = 0;
-            for (uint32_t i = 0; i < cand; i++) {
-                const struct rec *rec = &s->recs[run != NULL ? run[i] : i];
-                hits += keys_have_all(s->keys + rec->keys_off, rec->nkeys, f, nf);
-            }
-            if (in_pts) {
-                pts[(m - t0_m) / step_m].count += hits;
-            }
-            if (in_mean) {
-                mean_sum += hits;
-            }
-        }
+        struct series_scan ss = {.pts = pts,
+                                 .t0_m = t0 / MINUTE_MS,
+                                 .step_m = step_ms / MINUTE_MS,
+                                 .mean_end = hf * 60};
+        ss.end_m = ss.t0_m + npts * ss.step_m;
+        scan_matching(r, f, nf, ss.mean_end - WEEK_MIN, ss.mean_end, series_visit, &ss);
+        scan_matching(r, f, nf, max64(ss.t0_m, ss.mean_end), ss.end_m, series_visit, &ss);
+        mean_sum = ss.mean_sum;
     }
     int64_t held = held_minutes(r, (hf - WEEK_HOURS) * 60, hf * 60);
     double expected = held > 0 ? (double)mean_sum / (double)held * (double)(step_ms / MINUTE_MS)
