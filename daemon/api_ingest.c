@@ -2,6 +2,7 @@
 /* POST /v1/webhooks/{source}: authenticate and parse in lib, queue for group commit, and
  * answer only once the ticket's transaction has committed. */
 #include "http.h"
+#include "clock.h"
 
 #include "bucket.h"
 #include "ingest.h"
@@ -89,7 +90,7 @@ static enum MHD_Result webhook_handler(struct req *r)
         .body_len = r->body.len,
         .header = header_lookup,
         .header_ctx = r->conn,
-        .now_ms = http_now_ms(),
+        .now_ms = clock_wall_ms(),
     };
     struct lia_err err;
     lia_err_clear(&err);

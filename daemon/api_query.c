@@ -2,6 +2,7 @@
 /* The read API for dashboards: GET /v1/buckets, /v1/series, /v1/dimensions from the in-memory
  * rollup, GET /v1/tickets from PostgreSQL, and POST /v1/accounts to load account tiers. */
 #include "http.h"
+#include "clock.h"
 
 #include "accounts.h"
 #include "log.h"
@@ -113,7 +114,7 @@ static enum MHD_Result buckets_handler(struct req *r)
     struct where w;
     uint64_t limit;
     uint64_t min_count;
-    int64_t now_ms = http_now_ms();
+    int64_t now_ms = clock_wall_ms();
     int64_t from_ms;
     int64_t to_ms;
     if (param_dimension(r, &dim, &err) != 0 ||
@@ -182,7 +183,7 @@ static enum MHD_Result series_handler(struct req *r)
     struct lia_err err;
     char key[LIA_BUCKET_KEY_MAX];
     struct where w;
-    int64_t now_ms = http_now_ms();
+    int64_t now_ms = clock_wall_ms();
     int64_t from_ms;
     int64_t to_ms;
     int64_t step_ms;
@@ -233,7 +234,7 @@ static enum MHD_Result dimensions_handler(struct req *r)
     struct lia_err err;
     struct where w;
     uint64_t limit;
-    int64_t now_ms = http_now_ms();
+    int64_t now_ms = clock_wall_ms();
     int64_t from_ms;
     int64_t to_ms;
     if (param_window(r, now_ms, &from_ms, &to_ms, &err) != 0 || param_where(r, &w, &err) != 0 ||
@@ -326,7 +327,7 @@ static enum MHD_Result tickets_handler(struct req *r)
     struct lia_err err;
     struct where w;
     uint64_t limit;
-    int64_t now_ms = http_now_ms();
+    int64_t now_ms = clock_wall_ms();
     int64_t from_ms;
     int64_t to_ms;
     char created[24];

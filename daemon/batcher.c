@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Group-commit queue and writer threads (see batcher.h). */
 #include "batcher.h"
+#include "clock.h"
 
 #include "log.h"
 #include "mem.h"
@@ -116,17 +117,6 @@ static size_t take_group(struct batcher *b, struct ingest_item **group, size_t m
     return n;
 }
 
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
-}
-
 /* Waits for work; when the queue holds less than a full group, gives it max_wait_ms to fill.
  * Returns the group size, 0 when stopping with nothing left. */
 static size_t wait_for_group(struct batcher *b, struct ingest_item **group, struct keyset *ks)
@@ -137,8 +127,7 @@ static size_t wait_for_group(struct batcher *b, struct ingest_item **group, stru
     }
     if (b->head != NULL && b->pending < b->limits.max_tickets && b->limits.max_wait_ms > 0 &&
         !b->stopping) {
-        struct timespec until;
-        deadline_after(&until, b->limits.max_wait_ms);
+        struct timespec until = clock_deadline_after(b->limits.max_wait_ms);
         while (b->pending < b->limits.max_tickets && !b->stopping) {
             if (pthread_cond_timedwait(&b->nonempty, &b->lock, &until) == ETIMEDOUT) {
                 break;
@@ -221,17 +210,13 @@ static void disconnect(struct batcher *b, PGconn **conn)
 static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **group, size_t n)
 {
     enum store_result r = STORE_RETRY;
-    struct timespec start;
-    struct timespec end;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start_ns = clock_mono_ns();
     for (int attempt = 0; attempt < RETRY_ATTEMPTS && r == STORE_RETRY; attempt++) {
         r = store_ingest(*conn, group, n);
     }
-    clock_gettime(CLOCK_MONOTONIC, &end);
     if (log_enabled(LOG_DEBUG)) {
         log_emit(LOG_DEBUG, "component=batcher tickets=%zu result=%d duration_ms=%.3f", n, (int)r,
-                 (double)(end.tv_sec - start.tv_sec) * 1e3 +
-                     (double)(end.tv_nsec - start.tv_nsec) / 1e6);
+                 (double)(clock_mono_ns() - start_ns) / 1e6);
     }
     enum ingest_outcome failed = INGEST_PENDING;
     if (r == STORE_DOWN) {
@@ -293,11 +278,7 @@ struct batcher *batcher_start(const char *url, const struct batcher_limits *limi
         b->limits.max_tickets = KEYSET_SLOTS / 4;
     }
     pthread_mutex_init(&b->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->nonempty, &attr);
-    pthread_condattr_destroy(&attr);
+    clock_cond_init(&b->nonempty);
     b->threads = xcalloc(b->limits.writers, sizeof(*b->threads));
     for (unsigned i = 0; i < b->limits.writers; i++) {
         if (pthread_create(&b->threads[i], NULL, writer_main, b) != 0) {

@@ -3,6 +3,7 @@
  * only headers and may answer at once (MHD then discards the body); body calls append to a
  * bounded buffer; the final call runs the handler; the completion callback frees. */
 #include "http.h"
+#include "clock.h"
 
 #include "log.h"
 #include "mem.h"
@@ -26,20 +27,6 @@ struct http_server {
     atomic_uint_fast64_t next_id;
     uint16_t port;
 };
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t http_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const struct {
     const struct route *routes;
@@ -309,7 +296,7 @@ static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *
     r->app = s->app;
     r->snap = app_snapshot(s->app);
     r->id = atomic_fetch_add(&s->next_id, 1) + 1;
-    r->start_ns = monotonic_ns();
+    r->start_ns = clock_mono_ns();
     r->method = method;
     snprintf(r->path, sizeof(r->path), "%s", url);
     lia_buf_init(&r->body, r->snap->cfg->max_body_bytes);
@@ -381,7 +368,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
         log_emit(LOG_INFO,
                  "req=%llu method=%s path=\"%s\" status=%u bytes_in=%zu duration_ms=%.3f%s%s%s%s%s",
                  (unsigned long long)r->id, r->method, log_quote(r->path, path, sizeof(path)),
-                 r->status, r->body.len, (double)(monotonic_ns() - r->start_ns) / 1e6,
+                 r->status, r->body.len, (double)(clock_mono_ns() - r->start_ns) / 1e6,
                  r->log_source != NULL ? " src=" : "", r->log_source != NULL ? r->log_source : "",
                  r->log_token != NULL ? " token=" : "", r->log_token != NULL ? r->log_token : "",
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
@@ -474,9 +461,9 @@ void http_quiesce(struct http_server *s)
 
 bool http_wait_idle(struct http_server *s, int64_t timeout_ms)
 {
-    int64_t until = monotonic_ns() + timeout_ms * 1000000;
+    int64_t until = clock_mono_ns() + timeout_ms * 1000000;
     while (atomic_load(&s->in_flight) > 0) {
-        if (monotonic_ns() > until) {
+        if (clock_mono_ns() > until) {
             return false;
         }
         struct timespec pause = {0, 5 * 1000000};

@@ -89,9 +89,6 @@ bool http_not_modified(struct req *r, uint64_t version, int64_t minute);
 void http_suspend(struct req *r);
 void http_resume(struct req *r);
 
-/* Wall clock in epoch milliseconds. */
-int64_t http_now_ms(void);
-
 /* Routes implemented by the api_*.c files. */
 extern const struct route api_ingest_routes[];
 extern const unsigned api_ingest_route_count;

@@ -2,6 +2,7 @@
 /* liaisond's entry point: command line, start-up order, signals, reload and shutdown order.
  * Every concern lives in its own module; this file only sequences them. */
 #include "app.h"
+#include "clock.h"
 #include "batcher.h"
 #include "confload.h"
 #include "engine.h"
@@ -276,7 +277,7 @@ static int cmd_serve(const struct options *opt)
     app.engine = engine_new(&rollup);
     app.pool = pgpool_new(url, cfg->http_threads);
     bool rebuilt = atomic_load(&app.schema_current) &&
-                   engine_rebuild(app.engine, url, http_now_ms()) == 0;
+                   engine_rebuild(app.engine, url, clock_wall_ms()) == 0;
     struct batcher_limits limits = {
         .max_tickets = cfg->batch_max_tickets,
         .max_wait_ms = cfg->batch_max_wait_ms,
@@ -307,7 +308,7 @@ static int cmd_serve(const struct options *opt)
             reload(&app, opt->config);
             continue;
         }
-        int64_t now_ms = http_now_ms();
+        int64_t now_ms = clock_wall_ms();
         if (!atomic_load(&app.schema_current) && now_ms >= next_schema_check_ms) {
             next_schema_check_ms = now_ms + 1000;
             if (check_schema(url, opt->migrate) == 1) {

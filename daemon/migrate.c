@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "migrations.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,7 @@ int migrate_latest(void)
 
 static void log_result_error(const char *what, const PGresult *res)
 {
-    char msg[256];
-    snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
-    msg[strcspn(msg, "\n")] = '\0';
-    log_errorx("%s: %s", what, msg);
+    store_log(LOG_ERROR, what, PQresultErrorMessage(res));
 }
 
 int migrate_current(PGconn *conn)

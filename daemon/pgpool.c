@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Connection pool (see pgpool.h). */
 #include "pgpool.h"
+#include "clock.h"
 
 #include "mem.h"
 #include "store.h"
@@ -27,11 +28,7 @@ struct pgpool *pgpool_new(const char *url, unsigned size)
     p->size = size;
     p->idle = xcalloc(size, sizeof(*p->idle));
     pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->freed, &attr);
-    pthread_condattr_destroy(&attr);
+    clock_cond_init(&p->freed);
     return p;
 }
 
@@ -52,14 +49,7 @@ void pgpool_free(struct pgpool *p)
 
 PGconn *pgpool_get(struct pgpool *p, int wait_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = clock_deadline_after(wait_ms);
     pthread_mutex_lock(&p->lock);
     while (p->nidle == 0 && p->out >= p->size) {
         if (pthread_cond_timedwait(&p->freed, &p->lock, &until) == ETIMEDOUT) {

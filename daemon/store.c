@@ -107,13 +107,22 @@ static const char lock_sql[] =
 
 /* Server notices ("relation already exists, skipping") are not problems: keep them out of
  * stderr unless debugging. */
+void store_log(enum log_level level, const char *what, const char *message)
+{
+    if (!log_enabled(level)) {
+        return;
+    }
+    char text[256];
+    snprintf(text, sizeof(text), "%s", message != NULL ? message : "");
+    text[strcspn(text, "\n")] = '\0';
+    char quoted[300];
+    log_emit(level, "msg=\"%s: %s\"", what, log_quote(text, quoted, sizeof(quoted)));
+}
+
 static void log_notice(void *arg, const char *message)
 {
     (void)arg;
-    char text[256];
-    snprintf(text, sizeof(text), "%s", message);
-    text[strcspn(text, "\n")] = '\0';
-    log_debug("database notice: %s", text);
+    store_log(LOG_DEBUG, "database notice", message);
 }
 
 PGconn *store_connect(const char *url)
@@ -122,10 +131,7 @@ PGconn *store_connect(const char *url)
     const char *const values[] = {url, "liaisond", "5", NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn) != CONNECTION_OK) {
-        char msg[256];
-        snprintf(msg, sizeof(msg), "%s", PQerrorMessage(conn));
-        msg[strcspn(msg, "\n")] = '\0';
-        log_warnx("database connection failed: %s", msg);
+        store_log(LOG_WARN, "database connection failed", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }
@@ -170,10 +176,7 @@ bool store_prepare_writer(PGconn *conn)
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     }
     if (!ok) {
-        char msg[256];
-        snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
-        msg[strcspn(msg, "\n")] = '\0';
-        log_warnx("preparing the ingest statements failed: %s", msg);
+        store_log(LOG_WARN, "preparing the ingest statements failed", PQresultErrorMessage(res));
     }
     PQclear(res);
     return ok;
@@ -330,10 +333,7 @@ static enum store_result run_ingest(PGconn *conn, struct ingest_item *const *ite
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         result = store_classify(conn, res);
         if (result == STORE_FAILED) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
-            msg[strcspn(msg, "\n")] = '\0';
-            log_warnx("storing %zu tickets failed: %s", n, msg);
+            store_log(LOG_WARN, "storing tickets failed", PQresultErrorMessage(res));
         }
         goto out;
     }

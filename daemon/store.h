@@ -5,6 +5,7 @@
 #define STORE_H
 
 #include "ingest_item.h"
+#include "log.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -16,6 +17,9 @@ enum store_result {
     STORE_DOWN,   /* connection or server gone: reconnect */
     STORE_FAILED, /* refused for another reason; logged */
 };
+
+/* Logs "<what>: <first line of message>" at level (a libpq message spans several lines). */
+void store_log(enum log_level level, const char *what, const char *message);
 
 /* Opens a connection for url (libpq URL or key=value string). Returns a new connection, or
  * NULL after logging why (the message never contains the password). */
