@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* POST /v1/webhooks/{source}: authenticate and parse in lib, queue for group commit, and
  * answer only once the ticket's transaction has committed. */
-#include "http.h"
 #include "clock.h"
+#include "http.h"
 
 #include "bucket.h"
 #include "ingest.h"
@@ -19,8 +19,7 @@ static int webhook_precheck(struct req *r, struct lia_err *err)
 {
     const struct lia_source *src = request_source(r);
     if (src == NULL) {
-        return lia_err_set(err, LIA_E_UNKNOWN_SOURCE, NULL, "no source named \"%.64s\"",
-                           r->param);
+        return lia_err_set(err, LIA_E_UNKNOWN_SOURCE, NULL, "no source named \"%.64s\"", r->param);
     }
     r->log_source = src->name;
     return 0;
@@ -54,8 +53,7 @@ static json_t *ticket_reply(const struct req *r, const char *status, bool duplic
 {
     const struct lia_ticket *t = &r->item.ticket;
     return json_pack("{s:s, s:b, s:s, s:s, s:s}", "status", status, "duplicate", duplicate,
-                     "source", r->log_source, "ticket_id", t->external_id, "event_id",
-                     t->event_id);
+                     "source", r->log_source, "ticket_id", t->external_id, "event_id", t->event_id);
 }
 
 /* Second call, after the batcher resumed the connection. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The read API for dashboards: GET /v1/buckets, /v1/series, /v1/dimensions from the in-memory
  * rollup, GET /v1/tickets from PostgreSQL, and POST /v1/accounts to load account tiers. */
-#include "http.h"
 #include "clock.h"
+#include "http.h"
 
 #include "accounts.h"
 #include "log.h"
@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_WINDOW   "15m"
-#define DEFAULT_LIMIT    50
-#define MAX_LIMIT        1000
-#define MAX_POINTS       10000
-#define MAX_ACCOUNTS     200000
-#define POOL_WAIT_MS     2000
+#define DEFAULT_WINDOW "15m"
+#define DEFAULT_LIMIT  50
+#define MAX_LIMIT      1000
+#define MAX_POINTS     10000
+#define MAX_ACCOUNTS   200000
+#define POOL_WAIT_MS   2000
 
 static json_t *time_json(int64_t ms)
 {
@@ -100,11 +100,10 @@ static json_t *bucket_json(const struct lia_bucket_stat *b)
                      lia_bucket_value(b->key), "count", (json_int_t)b->count, "expected",
                      real_or_null(b->expected), "week_ago", (json_int_t)b->week_ago,
                      "mean_per_minute", real_or_null(b->mean_per_minute), "ratio",
-                     real_or_null(b->ratio), "excess", real_or_null(b->excess),
-                     "distinct_accounts", (json_int_t)b->accounts, "accounts_estimated",
-                     b->accounts_estimated, "first_ticket_at",
-                     b->count > 0 ? time_json(b->first_ms) : json_null(), "last_ticket_at",
-                     b->count > 0 ? time_json(b->last_ms) : json_null());
+                     real_or_null(b->ratio), "excess", real_or_null(b->excess), "distinct_accounts",
+                     (json_int_t)b->accounts, "accounts_estimated", b->accounts_estimated,
+                     "first_ticket_at", b->count > 0 ? time_json(b->first_ms) : json_null(),
+                     "last_ticket_at", b->count > 0 ? time_json(b->last_ms) : json_null());
 }
 
 static enum MHD_Result buckets_handler(struct req *r)
@@ -118,8 +117,7 @@ static enum MHD_Result buckets_handler(struct req *r)
     int64_t from_ms;
     int64_t to_ms;
     if (param_dimension(r, &dim, &err) != 0 ||
-        param_window(r, now_ms, &from_ms, &to_ms, &err) != 0 ||
-        param_where(r, &w, &err) != 0 ||
+        param_window(r, now_ms, &from_ms, &to_ms, &err) != 0 || param_where(r, &w, &err) != 0 ||
         param_uint(r, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &limit, &err) != 0 ||
         param_uint(r, "min_count", 1, 0, 1000000000, &min_count, &err) != 0) {
         return http_reply_err(r, &err);
@@ -221,12 +219,12 @@ static enum MHD_Result series_handler(struct req *r)
     free(points);
     char dim[LIA_BUCKET_KEY_MAX];
     snprintf(dim, sizeof(dim), "%.*s", (int)(strchr(key, ':') - key), key);
-    return http_reply_json(
-        r, MHD_HTTP_OK,
-        json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:o}", "dimension", dim, "value",
-                  lia_bucket_value(key), "from", time_json(from_ms), "to", time_json(to_ms),
-                  "step_seconds", (json_int_t)(step_ms / 1000), "expected_model",
-                  "trailing_7d_mean", "points", list));
+    return http_reply_json(r, MHD_HTTP_OK,
+                           json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:o}", "dimension", dim,
+                                     "value", lia_bucket_value(key), "from", time_json(from_ms),
+                                     "to", time_json(to_ms), "step_seconds",
+                                     (json_int_t)(step_ms / 1000), "expected_model",
+                                     "trailing_7d_mean", "points", list));
 }
 
 static enum MHD_Result dimensions_handler(struct req *r)
@@ -253,9 +251,9 @@ static enum MHD_Result dimensions_handler(struct req *r)
             lia_rollup_values(rollup, (enum lia_dimension)d, from_ms, to_ms, &w.filter, &n);
         json_t *list = json_array();
         for (size_t i = 0; i < n && i < limit; i++) {
-            json_array_append_new(list, json_pack("{s:s, s:I}", "value",
-                                                  lia_bucket_value(values[i].key), "count",
-                                                  (json_int_t)values[i].count));
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:I}", "value", lia_bucket_value(values[i].key),
+                                            "count", (json_int_t)values[i].count));
         }
         free(values);
         json_object_set_new(dims, lia_dimension_name((enum lia_dimension)d), list);
@@ -275,7 +273,8 @@ static const char tickets_sql[] =
     " WHERE buckets @> ARRAY(SELECT json_array_elements_text($1::json))"
     "  AND created_at >= to_timestamp($2::bigint / 1000.0)"
     "  AND created_at < to_timestamp($3::bigint / 1000.0)"
-    "  AND ($4::bigint IS NULL OR (created_at, id) < (to_timestamp($4::bigint / 1000.0), $5::bigint))"
+    "  AND ($4::bigint IS NULL OR (created_at, id) < (to_timestamp($4::bigint / 1000.0), "
+    "$5::bigint))"
     " ORDER BY created_at DESC, id DESC LIMIT $6::int";
 
 static json_t *text_json(const PGresult *res, int row, int col)
@@ -359,9 +358,12 @@ static enum MHD_Result tickets_handler(struct req *r)
     snprintf(from_text, sizeof(from_text), "%lld", (long long)from_ms);
     snprintf(to_text, sizeof(to_text), "%lld", (long long)to_ms);
     snprintf(limit_text, sizeof(limit_text), "%llu", (unsigned long long)limit);
-    const char *params[] = {keys_text,  from_text,
-                            to_text,    created[0] != '\0' ? created : NULL,
-                            id[0] != '\0' ? id : NULL, limit_text};
+    const char *params[] = {keys_text,
+                            from_text,
+                            to_text,
+                            created[0] != '\0' ? created : NULL,
+                            id[0] != '\0' ? id : NULL,
+                            limit_text};
 
     enum MHD_Result ret;
     PGconn *conn = pgpool_get(r->app->pool, POOL_WAIT_MS);
@@ -427,8 +429,8 @@ static json_t *accounts_json(const struct lia_account_list *l)
 
 static enum MHD_Result accounts_handler(struct req *r)
 {
-    int format = lia_accounts_format_from_content_type(
-        http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE));
+    int format =
+        lia_accounts_format_from_content_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE));
     if (format < 0) {
         return http_reply_error(r, LIA_E_CONTENT_TYPE,
                                 "Content-Type must be text/csv or application/x-ndjson");
@@ -455,7 +457,8 @@ static enum MHD_Result accounts_handler(struct req *r)
     }
     res = PQexecParams(conn, accounts_sql, 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        log_warnx("importing accounts failed: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+        log_warnx("importing accounts failed: %s",
+                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
         ret = http_reply_error(r, LIA_E_UNAVAILABLE, "the accounts could not be stored; retry");
         goto out;
     }

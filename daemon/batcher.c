@@ -15,10 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#define RETRY_ATTEMPTS     3
-#define BACKOFF_MIN_MS     100
-#define BACKOFF_MAX_MS     5000
-#define KEYSET_SLOTS       2048 /* power of two, > 2 * max batch */
+#define RETRY_ATTEMPTS 3
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define KEYSET_SLOTS   2048 /* power of two, > 2 * max batch */
 
 struct batcher {
     char *url;

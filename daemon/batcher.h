@@ -15,10 +15,10 @@
 typedef void batcher_stored_fn(const struct ingest_item *item, void *ctx);
 
 struct batcher_limits {
-    unsigned max_tickets;  /* per transaction */
-    int64_t max_wait_ms;   /* how long a small group waits to fill */
-    unsigned writers;      /* threads, one connection each */
-    unsigned max_pending;  /* queued items before batcher_submit refuses */
+    unsigned max_tickets; /* per transaction */
+    int64_t max_wait_ms;  /* how long a small group waits to fill */
+    unsigned writers;     /* threads, one connection each */
+    unsigned max_pending; /* queued items before batcher_submit refuses */
 };
 
 struct batcher;

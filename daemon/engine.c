@@ -53,7 +53,8 @@ static int load_tiers(struct engine *e, PGconn *conn)
 {
     PGresult *res = PQexec(conn, tiers_sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_warnx("loading account tiers failed: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+        log_warnx("loading account tiers failed: %s",
+                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
         PQclear(res);
         return -1;
     }

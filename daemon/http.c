@@ -57,8 +57,8 @@ static bool path_matches(const struct route *rt, const char *url, char *param, s
 
 /* Finds the route for method and url. When the path exists under other methods, returns NULL
  * and lists them in allow (for 405). */
-static const struct route *route_find(const char *method, const char *url, char *param,
-                                      size_t cap, char *allow, size_t allow_cap)
+static const struct route *route_find(const char *method, const char *url, char *param, size_t cap,
+                                      char *allow, size_t allow_cap)
 {
     allow[0] = '\0';
     for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
@@ -173,8 +173,8 @@ enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body)
 static enum MHD_Result reply_error_allow(struct req *r, enum lia_errcode code, const char *msg,
                                          const char *allow)
 {
-    json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", lia_errcode_name(code),
-                             "message", msg);
+    json_t *body =
+        json_pack("{s:{s:s, s:s}}", "error", "code", lia_errcode_name(code), "message", msg);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     unsigned status = (unsigned)lia_errcode_http_status(code);
@@ -224,14 +224,14 @@ static int first_call_checks(struct req *r, struct lia_err *err)
 {
     const struct lia_config *cfg = r->snap->cfg;
     if (r->route->json_body) {
-        const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *ct =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!is_json_content_type(ct)) {
             return lia_err_set(err, LIA_E_CONTENT_TYPE, NULL,
                                "Content-Type must be application/json");
         }
-        const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > cfg->max_body_bytes) {
             return lia_err_set(err, LIA_E_TOO_LARGE, NULL, "body is larger than %llu bytes",
                                (unsigned long long)cfg->max_body_bytes);
@@ -395,11 +395,10 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_emit(LOG_WARN, "component=http msg=\"%s\"", log_quote(text, quoted, sizeof(quoted)));
 }
 
-static int resolve_listen(const struct lia_config *cfg, struct sockaddr_storage *addr,
-                          bool *ipv6)
+static int resolve_listen(const struct lia_config *cfg, struct sockaddr_storage *addr, bool *ipv6)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char port[8];
     snprintf(port, sizeof(port), "%u", cfg->listen_port);

@@ -47,10 +47,10 @@ typedef int route_precheck_fn(struct req *r, struct lia_err *err);
 
 struct route {
     const char *method;
-    const char *path;   /* exact path, or a prefix ending in '/' when has_param */
+    const char *path; /* exact path, or a prefix ending in '/' when has_param */
     bool has_param;
-    bool json_body;     /* the body must be JSON; any body is bounded by http.max_body_bytes */
-    unsigned scope;     /* enum lia_scope a bearer token must allow; 0 = no token needed */
+    bool json_body; /* the body must be JSON; any body is bounded by http.max_body_bytes */
+    unsigned scope; /* enum lia_scope a bearer token must allow; 0 = no token needed */
     route_precheck_fn *precheck;
     route_handler_fn *handler;
 };

@@ -20,7 +20,7 @@ enum ingest_outcome {
 };
 
 struct ingest_item {
-    const char *source;      /* borrowed from the config snapshot */
+    const char *source;       /* borrowed from the config snapshot */
     struct lia_ticket ticket; /* after storing an update: the merged, stored ticket */
     struct lia_bucket_key keys[LIA_BUCKET_KEYS_MAX]; /* buckets the ticket counts in */
     size_t nkeys;
@@ -28,7 +28,7 @@ struct ingest_item {
     void (*rekey)(struct ingest_item *item);
     void *rekey_ctx;
     int64_t received_ms;
-    const char *raw;         /* payload to keep, or NULL; borrowed */
+    const char *raw; /* payload to keep, or NULL; borrowed */
     size_t raw_len;
     enum ingest_outcome outcome;
     /* Called once by a batcher thread when outcome is final. */

@@ -55,7 +55,7 @@ char *log_quote(const char *s, char *out, unsigned cap)
 }
 
 __attribute__((format(printf, 2, 0))) static void vemit(enum log_level level, const char *fmt,
-                                                     va_list ap)
+                                                        va_list ap)
 {
     if (!log_enabled(level)) {
         return;
@@ -66,8 +66,8 @@ __attribute__((format(printf, 2, 0))) static void vemit(enum log_level level, co
     struct tm tm;
     gmtime_r(&now.tv_sec, &tm);
     int n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, now.tv_nsec / 1000000, level_names[level]);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     now.tv_nsec / 1000000, level_names[level]);
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof(line) - 2) {
@@ -87,7 +87,7 @@ void log_emit(enum log_level level, const char *fmt, ...)
 }
 
 __attribute__((format(printf, 3, 0))) static void vmsg(enum log_level level, int errnum,
-                                                    const char *fmt, va_list ap)
+                                                       const char *fmt, va_list ap)
 {
     if (!log_enabled(level)) {
         return;

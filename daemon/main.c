@@ -2,16 +2,16 @@
 /* liaisond's entry point: command line, start-up order, signals, reload and shutdown order.
  * Every concern lives in its own module; this file only sequences them. */
 #include "app.h"
-#include "clock.h"
 #include "batcher.h"
+#include "clock.h"
 #include "confload.h"
 #include "engine.h"
-#include "pgpool.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "pgpool.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -133,8 +133,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
         return -1;
     }
     if (opt->config == NULL) {
-        fprintf(stderr, "liaisond: %s needs a configuration file (--config FILE)\n",
-                opt->command);
+        fprintf(stderr, "liaisond: %s needs a configuration file (--config FILE)\n", opt->command);
         return -1;
     }
     return 0;
@@ -276,8 +275,8 @@ static int cmd_serve(const struct options *opt)
     };
     app.engine = engine_new(&rollup);
     app.pool = pgpool_new(url, cfg->http_threads);
-    bool rebuilt = atomic_load(&app.schema_current) &&
-                   engine_rebuild(app.engine, url, clock_wall_ms()) == 0;
+    bool rebuilt =
+        atomic_load(&app.schema_current) && engine_rebuild(app.engine, url, clock_wall_ms()) == 0;
     struct batcher_limits limits = {
         .max_tickets = cfg->batch_max_tickets,
         .max_wait_ms = cfg->batch_max_wait_ms,

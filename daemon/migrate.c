@@ -12,10 +12,9 @@
 
 #define MIGRATE_LOCK_KEY "7391002"
 
-static const char create_table_sql[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version int PRIMARY KEY, name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       " version int PRIMARY KEY, name text NOT NULL,"
+                                       " applied_at timestamptz NOT NULL DEFAULT now())";
 
 int migrate_latest(void)
 {

@@ -19,8 +19,8 @@
  * (already merged with the stored ticket by the caller, or inserted when the create was never
  * seen). Rows are taken in key order so concurrent writers lock in the same order. The minute
  * counts move with the tickets, appended to bucket_deltas: +1 for every key a stored ticket now
- * has, -1 for every key it had before an update. The CASE merges only matter when a concurrent writer inserted the
- * ticket after this batch read it. */
+ * has, -1 for every key it had before an update. The CASE merges only matter when a concurrent
+ * writer inserted the ticket after this batch read it. */
 static const char ingest_sql[] =
     "WITH input AS ("
     "  SELECT * FROM json_to_recordset($1::json) AS i(o int, s text, e text, k text, x text,"
@@ -30,7 +30,8 @@ static const char ingest_sql[] =
     "  INSERT INTO ticket_events (source, event_id, kind, received_at)"
     "  SELECT s, e, k, to_timestamp(r / 1000.0) FROM input ORDER BY s, e"
     "  ON CONFLICT DO NOTHING RETURNING source, event_id),"
-    " fresh AS (SELECT input.* FROM input JOIN ev ON ev.source = input.s AND ev.event_id = input.e),"
+    " fresh AS (SELECT input.* FROM input JOIN ev ON ev.source = input.s AND ev.event_id = "
+    "input.e),"
     " before AS ("
     "  SELECT t.source, t.external_id, t.created_at, t.buckets FROM tickets t"
     "  JOIN fresh ON t.source = fresh.s AND t.external_id = fresh.x AND fresh.k = 'update'),"
@@ -202,12 +203,12 @@ static json_t *item_json(const struct ingest_item *item, size_t index)
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o,"
                      " s:o, s:o, s:o, s:o}",
                      "o", (json_int_t)index, "s", item->source, "e", t->event_id, "k",
-                     t->event == LIA_EVENT_CREATE ? "create" : "update", "x", t->external_id,
-                     "c", (json_int_t)t->created_ms, "r", (json_int_t)item->received_ms, "co",
+                     t->event == LIA_EVENT_CREATE ? "create" : "update", "x", t->external_id, "c",
+                     (json_int_t)t->created_ms, "r", (json_int_t)item->received_ms, "co",
                      t->country, "re", t->region, "a", text_or_null(t->account_id), "t",
                      text_or_null(t->tier), "p", lia_platform_name(t->platform), "v",
-                     text_or_null(t->app_version), "f", flags, "su", text_or_null(t->subject),
-                     "l", text_or_null(t->link), "w", raw, "b", keys);
+                     text_or_null(t->app_version), "f", flags, "su", text_or_null(t->subject), "l",
+                     text_or_null(t->link), "w", raw, "b", keys);
 }
 
 static enum ingest_outcome outcome_from_code(char c)

@@ -42,8 +42,7 @@ struct lia_adapter {
     /* Default JSON pointer per field (NULL: none); the source's "fields:" override them. */
     const char *const *default_pointers;
     /* Authenticates the raw request. Returns 0, or -1 with err (401 codes). */
-    int (*verify)(const struct lia_source *src, const struct lia_request *req,
-                  struct lia_err *err);
+    int (*verify)(const struct lia_source *src, const struct lia_request *req, struct lia_err *err);
     /* Optional: after pointers are resolved, adjusts fields from headers or payload shape and
      * tells a ticket from a delivery to ignore. Returns a lia_parse_outcome, or -1 with err. */
     int (*classify)(const struct lia_source *src, const struct lia_request *req, const json_t *root,

@@ -38,10 +38,8 @@ static const char *const trigger_pointers[LIA_FIELD_COUNT] = {
 
 /* Zendesk's fixed event envelope: only ticket basics are in "detail". */
 static const char *const event_pointers[LIA_FIELD_COUNT] = {
-    [LIA_F_TICKET_ID] = "/detail/id",
-    [LIA_F_EVENT_ID] = "/id",
-    [LIA_F_CREATED_AT] = "/detail/created_at",
-    [LIA_F_ACCOUNT_ID] = "/detail/organization_id",
+    [LIA_F_TICKET_ID] = "/detail/id",          [LIA_F_EVENT_ID] = "/id",
+    [LIA_F_CREATED_AT] = "/detail/created_at", [LIA_F_ACCOUNT_ID] = "/detail/organization_id",
     [LIA_F_SUBJECT] = "/detail/subject",
 };
 
@@ -62,8 +60,7 @@ static int zendesk_verify(const struct lia_source *src, const struct lia_request
         {ts, strlen(ts)},
         {req->body, req->body_len},
     };
-    if (!lia_hmac_verify(LIA_HMAC_SHA256, src->secret, strlen(src->secret), parts, 2, sig,
-                         true)) {
+    if (!lia_hmac_verify(LIA_HMAC_SHA256, src->secret, strlen(src->secret), parts, 2, sig, true)) {
         return lia_err_set(err, LIA_E_BAD_SIGNATURE, NULL, "signature does not match");
     }
     int64_t signed_ms;
@@ -83,9 +80,8 @@ static int classify_event(const struct lia_source *src, const json_t *root, cons
     }
     for (int f = 0; f < LIA_FIELD_COUNT; f++) {
         if (src->fields[f] == NULL) {
-            fields->json[f] = event_pointers[f] == NULL
-                                  ? NULL
-                                  : lia_json_pointer(root, event_pointers[f]);
+            fields->json[f] =
+                event_pointers[f] == NULL ? NULL : lia_json_pointer(root, event_pointers[f]);
         }
     }
     bool created = strcmp(type + strlen(TICKET_EVENT), "created") == 0;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define REGION_MAX_LEN   32
+#define REGION_MAX_LEN    32
 #define EVENT_ID_HASH_LEN 16
 
 /* A field's value as trimmed text, in buf (LIA_TICKET_MAX_TEXT + 1 bytes). Strings and integers
@@ -43,8 +43,7 @@ static int field_text_cut(const struct lia_fields *f, enum lia_field field, char
                 return lia_err_set(err, LIA_E_INVALID_FIELD, name, "contains a NUL character");
             }
         } else if (json_is_integer(v)) {
-            snprintf(buf, LIA_TICKET_MAX_TEXT + 1, "%lld",
-                                   (long long)json_integer_value(v));
+            snprintf(buf, LIA_TICKET_MAX_TEXT + 1, "%lld", (long long)json_integer_value(v));
             return 1;
         } else {
             return lia_err_set(err, LIA_E_INVALID_FIELD, name, "expected a string or an integer");
@@ -170,8 +169,8 @@ static int parse_country(const struct lia_fields *f, struct lia_ticket *t, struc
         if (r < 0) {
             return -1;
         }
-        found = r == 1 && (lia_country_from_locale(buf, code) ||
-                           lia_country_from_timezone(buf, code));
+        found =
+            r == 1 && (lia_country_from_locale(buf, code) || lia_country_from_timezone(buf, code));
     }
     snprintf(t->country, sizeof(t->country), "%s", found ? code : "unknown");
     return 0;
@@ -262,10 +261,10 @@ static int normalize(const struct lia_config *cfg, const struct lia_request *req
     if (field_dup(f, LIA_F_TICKET_ID, &t->external_id, err) < 0 ||
         field_dup(f, LIA_F_EVENT_ID, &t->event_id, err) < 0 || parse_event(f, t, err) < 0 ||
         parse_created(f, req->now_ms, t, err) < 0 || parse_country(f, t, err) < 0 ||
-        parse_region(cfg, f, t, err) < 0 || field_dup(f, LIA_F_ACCOUNT_ID, &t->account_id, err) < 0 ||
+        parse_region(cfg, f, t, err) < 0 ||
+        field_dup(f, LIA_F_ACCOUNT_ID, &t->account_id, err) < 0 ||
         field_dup(f, LIA_F_TIER, &t->tier, err) < 0 || parse_app(f, t, err) < 0 ||
-        subject_dup(f, &t->subject, err) < 0 ||
-        field_dup(f, LIA_F_LINK, &t->link, err) < 0) {
+        subject_dup(f, &t->subject, err) < 0 || field_dup(f, LIA_F_LINK, &t->link, err) < 0) {
         return -1;
     }
     if (t->external_id == NULL) {
@@ -305,8 +304,8 @@ int lia_ingest_parse(const struct lia_config *cfg, const struct lia_source *src,
     }
     struct lia_fields fields = {0};
     for (int f = 0; f < LIA_FIELD_COUNT; f++) {
-        const char *pointer = src->fields[f] != NULL ? src->fields[f]
-                                                     : adapter->default_pointers[f];
+        const char *pointer =
+            src->fields[f] != NULL ? src->fields[f] : adapter->default_pointers[f];
         if (pointer != NULL) {
             fields.json[f] = lia_json_pointer(root, pointer);
         }

@@ -11,13 +11,20 @@
 #define FLAG_MAX_LEN 64
 
 static const char *const field_names[LIA_FIELD_COUNT] = {
-    [LIA_F_TICKET_ID] = "ticket_id",   [LIA_F_EVENT_ID] = "event_id",
-    [LIA_F_EVENT] = "event",           [LIA_F_CREATED_AT] = "created_at",
-    [LIA_F_COUNTRY] = "country",       [LIA_F_REGION] = "region",
-    [LIA_F_LOCALE] = "locale",         [LIA_F_ACCOUNT_ID] = "account_id",
-    [LIA_F_TIER] = "tier",             [LIA_F_PLATFORM] = "platform",
-    [LIA_F_APP_VERSION] = "app_version", [LIA_F_FLAGS] = "flags",
-    [LIA_F_SUBJECT] = "subject",       [LIA_F_LINK] = "link",
+    [LIA_F_TICKET_ID] = "ticket_id",
+    [LIA_F_EVENT_ID] = "event_id",
+    [LIA_F_EVENT] = "event",
+    [LIA_F_CREATED_AT] = "created_at",
+    [LIA_F_COUNTRY] = "country",
+    [LIA_F_REGION] = "region",
+    [LIA_F_LOCALE] = "locale",
+    [LIA_F_ACCOUNT_ID] = "account_id",
+    [LIA_F_TIER] = "tier",
+    [LIA_F_PLATFORM] = "platform",
+    [LIA_F_APP_VERSION] = "app_version",
+    [LIA_F_FLAGS] = "flags",
+    [LIA_F_SUBJECT] = "subject",
+    [LIA_F_LINK] = "link",
 };
 
 const char *lia_field_name(enum lia_field f)
@@ -123,8 +130,7 @@ static int add_flag(struct lia_ticket *t, const char *s, size_t n, struct lia_er
     return 0;
 }
 
-static int add_flags_from_text(struct lia_ticket *t, const char *s, size_t len,
-                               struct lia_err *err)
+static int add_flags_from_text(struct lia_ticket *t, const char *s, size_t len, struct lia_err *err)
 {
     size_t i = 0;
     while (i < len) {
@@ -234,8 +240,7 @@ int lia_ticket_validate(const struct lia_ticket *t, struct lia_err *err)
                            "is required");
     }
     if (t->country[0] == '\0') {
-        return lia_err_set(err, LIA_E_MISSING_FIELD, lia_field_name(LIA_F_COUNTRY),
-                           "is not set");
+        return lia_err_set(err, LIA_E_MISSING_FIELD, lia_field_name(LIA_F_COUNTRY), "is not set");
     }
     return 0;
 }

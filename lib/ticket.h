@@ -56,17 +56,17 @@ struct lia_ticket {
     char *external_id; /* helpdesk ticket id */
     char *event_id;    /* deduplication key of this delivery */
     enum lia_ticket_event event;
-    int64_t created_ms;  /* ticket's own creation time, epoch ms */
-    char country[8];     /* ISO 3166-1 alpha-2, or "unknown" */
-    char *region;        /* from the country table or the payload; "unknown" if neither */
-    char *account_id;    /* NULL when absent */
-    char *tier;          /* NULL when absent */
+    int64_t created_ms; /* ticket's own creation time, epoch ms */
+    char country[8];    /* ISO 3166-1 alpha-2, or "unknown" */
+    char *region;       /* from the country table or the payload; "unknown" if neither */
+    char *account_id;   /* NULL when absent */
+    char *tier;         /* NULL when absent */
     enum lia_platform platform;
-    char *app_version;   /* normalised "MAJOR.MINOR.PATCH[-pre]"; NULL when absent */
-    char **flags;        /* sorted, unique, lower-case; NULL when nflags == 0 */
+    char *app_version; /* normalised "MAJOR.MINOR.PATCH[-pre]"; NULL when absent */
+    char **flags;      /* sorted, unique, lower-case; NULL when nflags == 0 */
     size_t nflags;
-    char *subject;       /* NULL when absent */
-    char *link;          /* NULL when absent */
+    char *subject; /* NULL when absent */
+    char *link;    /* NULL when absent */
 };
 
 /* Zeroes a ticket for filling. */
