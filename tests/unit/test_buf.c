@@ -54,8 +54,7 @@ static void test_err_codes(void **state)
 {
     (void)state;
     struct lia_err err;
-    assert_int_equal(lia_err_set(&err, LIA_E_INVALID_FIELD, "requester.country", "got %d", 7),
-                     -1);
+    assert_int_equal(lia_err_set(&err, LIA_E_INVALID_FIELD, "requester.country", "got %d", 7), -1);
     assert_string_equal(err.msg, "requester.country: got 7");
     assert_string_equal(err.path, "requester.country");
     assert_int_equal(lia_err_set(&err, LIA_E_TOO_LARGE, NULL, "too big"), -1);

@@ -102,8 +102,8 @@ static void sign_zendesk(const char *secret, const char *ts, const char *body, s
     lia_base64_encode(mac, n, out->sig);
 }
 
-static int run(const struct lia_source *src, struct fake_request *fr, const char *body,
-               size_t len, struct lia_ticket *t, struct lia_err *err)
+static int run(const struct lia_source *src, struct fake_request *fr, const char *body, size_t len,
+               struct lia_ticket *t, struct lia_err *err)
 {
     struct lia_request req = {
         .body = body,
@@ -121,8 +121,7 @@ static int run_generic(const char *body, struct lia_ticket *t, struct lia_err *e
 {
     struct signed_headers sh;
     sign_generic(generic_source.secret, NOW_MS / 1000, body, strlen(body), &sh);
-    struct fake_request fr = {
-        {{"X-Liaison-Timestamp", sh.ts}, {"X-Liaison-Signature", sh.sig}}, 2};
+    struct fake_request fr = {{{"X-Liaison-Timestamp", sh.ts}, {"X-Liaison-Signature", sh.sig}}, 2};
     return run(&generic_source, &fr, body, strlen(body), t, err);
 }
 
@@ -179,9 +178,9 @@ static void test_zendesk_event_fixture(void **state)
     char *body = read_fixture("zendesk/event-ticket-created.json", &len);
     struct signed_headers sh;
     sign_zendesk(zendesk_source.secret, "2026-11-23T09:59:30Z", body, len, &sh);
-    struct fake_request fr = {{{"X-Zendesk-Webhook-Signature", sh.sig},
-                               {"X-Zendesk-Webhook-Signature-Timestamp", sh.ts}},
-                              2};
+    struct fake_request fr = {
+        {{"X-Zendesk-Webhook-Signature", sh.sig}, {"X-Zendesk-Webhook-Signature-Timestamp", sh.ts}},
+        2};
     struct lia_ticket t;
     struct lia_err err;
     assert_int_equal(run(&zendesk_source, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
@@ -205,9 +204,9 @@ static void test_zendesk_event_update(void **state)
     char *body = read_fixture("zendesk/event-ticket-status-changed.json", &len);
     struct signed_headers sh;
     sign_zendesk(zendesk_source.secret, "2026-11-23T10:00:00Z", body, len, &sh);
-    struct fake_request fr = {{{"X-Zendesk-Webhook-Signature", sh.sig},
-                               {"X-Zendesk-Webhook-Signature-Timestamp", sh.ts}},
-                              2};
+    struct fake_request fr = {
+        {{"X-Zendesk-Webhook-Signature", sh.sig}, {"X-Zendesk-Webhook-Signature-Timestamp", sh.ts}},
+        2};
     struct lia_ticket t;
     struct lia_err err;
     assert_int_equal(run(&zendesk_source, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
@@ -223,9 +222,9 @@ static void test_zendesk_non_ticket_event_ignored(void **state)
     const char *body = "{\"type\":\"zen:event-type:user.created\",\"id\":\"u1\",\"detail\":{}}";
     struct signed_headers sh;
     sign_zendesk(zendesk_source.secret, "2026-11-23T10:00:00Z", body, strlen(body), &sh);
-    struct fake_request fr = {{{"X-Zendesk-Webhook-Signature", sh.sig},
-                               {"X-Zendesk-Webhook-Signature-Timestamp", sh.ts}},
-                              2};
+    struct fake_request fr = {
+        {{"X-Zendesk-Webhook-Signature", sh.sig}, {"X-Zendesk-Webhook-Signature-Timestamp", sh.ts}},
+        2};
     struct lia_ticket t;
     struct lia_err err;
     assert_int_equal(run(&zendesk_source, &fr, body, strlen(body), &t, &err), LIA_PARSE_IGNORE);
@@ -272,8 +271,7 @@ static void test_source_field_override(void **state)
                        "\"geo\":[\"fra\"],\"customer\":{\"account_id\":\"ignored\"}}";
     struct signed_headers sh;
     sign_generic(src.secret, NOW_MS / 1000, body, strlen(body), &sh);
-    struct fake_request fr = {
-        {{"X-Liaison-Timestamp", sh.ts}, {"X-Liaison-Signature", sh.sig}}, 2};
+    struct fake_request fr = {{{"X-Liaison-Timestamp", sh.ts}, {"X-Liaison-Signature", sh.sig}}, 2};
     struct lia_ticket t;
     struct lia_err err;
     assert_int_equal(run(&src, &fr, body, strlen(body), &t, &err), LIA_PARSE_TICKET);
@@ -364,12 +362,12 @@ static void test_long_subject_truncated(void **state)
 
 struct sig_case {
     const char *name;
-    const char *secret;     /* secret used to sign */
-    int64_t ts_offset_s;    /* signing time relative to now */
-    bool tamper;            /* change the body after signing */
+    const char *secret;  /* secret used to sign */
+    int64_t ts_offset_s; /* signing time relative to now */
+    bool tamper;         /* change the body after signing */
     bool drop_signature;
     bool drop_timestamp;
-    const char *prefix;     /* replaces "sha256=" when set */
+    const char *prefix; /* replaces "sha256=" when set */
     enum lia_errcode code;
 };
 
@@ -383,10 +381,8 @@ static void test_generic_signature_vectors(void **state)
         {"tampered body", "generic-secret", 0, true, false, false, NULL, LIA_E_BAD_SIGNATURE},
         {"stale", "generic-secret", -301, false, false, false, NULL, LIA_E_STALE_TIMESTAMP},
         {"future", "generic-secret", 301, false, false, false, NULL, LIA_E_STALE_TIMESTAMP},
-        {"no signature", "generic-secret", 0, false, true, false, NULL,
-         LIA_E_MISSING_SIGNATURE},
-        {"no timestamp", "generic-secret", 0, false, false, true, NULL,
-         LIA_E_MISSING_SIGNATURE},
+        {"no signature", "generic-secret", 0, false, true, false, NULL, LIA_E_MISSING_SIGNATURE},
+        {"no timestamp", "generic-secret", 0, false, false, true, NULL, LIA_E_MISSING_SIGNATURE},
         {"sha1 prefix", "generic-secret", 0, false, false, false, "sha1=", LIA_E_BAD_SIGNATURE},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -398,8 +394,7 @@ static void test_generic_signature_vectors(void **state)
             body[8] = '2';
         }
         char sig[160];
-        snprintf(sig, sizeof(sig), "%s%s", c->prefix != NULL ? c->prefix : "sha256=",
-                 sh.sig + 7);
+        snprintf(sig, sizeof(sig), "%s%s", c->prefix != NULL ? c->prefix : "sha256=", sh.sig + 7);
         struct fake_request fr = {0};
         if (!c->drop_timestamp) {
             fr.headers[fr.n++] = (struct header){"X-Liaison-Timestamp", sh.ts};
@@ -432,8 +427,7 @@ static void test_zendesk_signature_vectors(void **state)
         enum lia_errcode code;
     } cases[] = {
         {"good", "zendesk-secret", "2026-11-23T10:00:00Z", false, false, false, LIA_OK},
-        {"wrong secret", "nope", "2026-11-23T10:00:00Z", false, false, false,
-         LIA_E_BAD_SIGNATURE},
+        {"wrong secret", "nope", "2026-11-23T10:00:00Z", false, false, false, LIA_E_BAD_SIGNATURE},
         {"tampered", "zendesk-secret", "2026-11-23T10:00:00Z", true, false, false,
          LIA_E_BAD_SIGNATURE},
         {"stale", "zendesk-secret", "2026-11-23T09:54:59Z", false, false, false,
@@ -464,8 +458,8 @@ static void test_zendesk_signature_vectors(void **state)
         int r = run(&zendesk_source, &fr, body, strlen(body), &t, &err);
         enum lia_errcode got = r < 0 ? err.code : LIA_OK;
         if (got != cases[i].code) {
-            fail_msg("%s: expected %s, got %s (%s)", cases[i].name,
-                     lia_errcode_name(cases[i].code), lia_errcode_name(got), err.msg);
+            fail_msg("%s: expected %s, got %s (%s)", cases[i].name, lia_errcode_name(cases[i].code),
+                     lia_errcode_name(got), err.msg);
         }
         lia_ticket_fini(&t);
     }
@@ -474,7 +468,8 @@ static void test_zendesk_signature_vectors(void **state)
 static void test_update_without_event_id_hashes_body(void **state)
 {
     (void)state;
-    const char *body = "{\"id\":\"U1\",\"event\":\"updated\",\"created_at\":\"2026-11-23T09:00:00Z\"}";
+    const char *body =
+        "{\"id\":\"U1\",\"event\":\"updated\",\"created_at\":\"2026-11-23T09:00:00Z\"}";
     struct lia_ticket a;
     struct lia_ticket b;
     struct lia_err err;
