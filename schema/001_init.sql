@@ -4,6 +4,7 @@ CREATE TABLE tickets (
     id            bigserial PRIMARY KEY,
     source        text        NOT NULL,
     external_id   text        NOT NULL,
+    event_id      text        NOT NULL, -- the delivery that created or last updated it
     created_at    timestamptz NOT NULL,
     received_at   timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL,
