@@ -75,10 +75,13 @@ struct slot {
     uint32_t *keys;
     uint32_t nkeys, capkeys;
     uint32_t garbage; /* pool entries that hold no record's key: nkeys - sum of recs' nkeys */
-    /* Sealed: counts per group, and the record indices of each bucket, group after group and
-     * within a group in map order, each bucket's run as long as its count (NULL when the
-     * minute has too many records). */
+    /* Counts per group of the first `counted` records: all of them once sealed; while unsealed
+     * the records up to the last advance, so queries read only the newest ones one by one. */
     struct cmap maps[NGROUP];
+    uint32_t counted;
+    /* Sealed: the record indices of each bucket, group after group and within a group in map
+     * order, each bucket's run as long as its count (NULL when the minute has too many
+     * records). */
     uint16_t *post;
     uint32_t npost;
     uint32_t post_off[NGROUP];
@@ -786,26 +789,36 @@ static uint32_t slot_store_keys(struct lia_rollup *r, struct slot *s, const uint
     return off;
 }
 
-/* Frees the sealed form: counts and postings. */
-static void slot_drop_sealed(struct lia_rollup *r, struct slot *s)
+static void slot_drop_postings(struct lia_rollup *r, struct slot *s)
 {
-    for (unsigned g = 0; g < NGROUP; g++) {
-        cmap_free(r, &s->maps[g]);
-    }
     track_free(r, s->post, (size_t)s->npost * sizeof(*s->post));
     s->post = NULL;
     s->npost = 0;
     s->sealed = false;
 }
 
-/* Back to records only before a change: late tickets and updates in a past minute are rare,
- * and the minute is sealed again at the next advance. */
-static void slot_unseal(struct lia_rollup *r, uint32_t si)
+static void slot_drop_counts(struct lia_rollup *r, struct slot *s)
+{
+    slot_drop_postings(r, s);
+    for (unsigned g = 0; g < NGROUP; g++) {
+        cmap_free(r, &s->maps[g]);
+    }
+    s->counted = 0;
+}
+
+/* Makes slot si unsealed and listed before a change: late tickets and updates in a past minute
+ * are rare, and the minute is sealed again at the next advance. An insert only appends, so the
+ * counts of the records before it stay right; any other change drops them until the next
+ * advance counts the minute again. */
+static void slot_reopen(struct lia_rollup *r, uint32_t si, bool appending)
 {
     struct slot *s = &r->slots[si];
     if (s->sealed) {
         slot_fold(r, s, -1);
-        slot_drop_sealed(r, s);
+        slot_drop_postings(r, s);
+    }
+    if (!appending) {
+        slot_drop_counts(r, s);
     }
     slot_open(r, si);
 }
@@ -814,7 +827,7 @@ static void slot_unseal(struct lia_rollup *r, uint32_t si)
  * any, stays until the next sealing pass removes it. */
 static void slot_release(struct lia_rollup *r, struct slot *s)
 {
-    slot_drop_sealed(r, s);
+    slot_drop_counts(r, s);
     track_free(r, s->recs, (size_t)s->caprec * sizeof(*s->recs));
     track_free(r, s->keys, (size_t)s->capkeys * sizeof(*s->keys));
     bool listed = s->listed;
@@ -833,6 +846,65 @@ static void slot_expire(struct lia_rollup *r, struct slot *s)
     slot_release(r, s);
 }
 
+/* Counts the keys of the records [from, nrec) of s into out, one sorted array per group (out
+ * starts empty), with the per-bucket scratch array. Leaves the ids seen, sorted, in r->touched
+ * and their counts in r->scratch; scratch_clear() must follow. */
+static void count_records(struct lia_rollup *r, const struct slot *s, uint32_t from,
+                          struct cmap *out)
+{
+    r->ntouched = 0;
+    for (uint32_t ri = from; ri < s->nrec; ri++) {
+        const uint32_t *keys = s->keys + s->recs[ri].keys_off;
+        for (unsigned k = 0; k < s->recs[ri].nkeys; k++) {
+            if (r->scratch[keys[k]]++ == 0) {
+                r->touched =
+                    grow(r, r->touched, &r->captouched, r->ntouched + 1, sizeof(*r->touched));
+                r->touched[r->ntouched++] = keys[k];
+            }
+        }
+    }
+    sort_u32(r->touched, r->ntouched);
+    uint32_t gn[NGROUP] = {0};
+    for (uint32_t i = 0; i < r->ntouched; i++) {
+        gn[group_of(r, r->touched[i])]++;
+    }
+    for (unsigned g = 0; g < NGROUP; g++) {
+        if (gn[g] > 0) {
+            out[g].e = track_alloc(r, (size_t)gn[g] * sizeof(*out[g].e));
+            out[g].cap = gn[g];
+        }
+    }
+    uint32_t fill[NGROUP] = {0};
+    for (uint32_t i = 0; i < r->ntouched; i++) {
+        uint32_t id = r->touched[i];
+        unsigned g = group_of(r, id);
+        out[g].e[fill[g]++] = (struct centry){.id = id, .count = r->scratch[id]};
+    }
+}
+
+static void scratch_clear(struct lia_rollup *r)
+{
+    for (uint32_t i = 0; i < r->ntouched; i++) {
+        r->scratch[r->touched[i]] = 0;
+    }
+}
+
+/* Counts the records of an unsealed slot added since it was last counted. */
+static void slot_count_new(struct lia_rollup *r, struct slot *s)
+{
+    if (s->counted == s->nrec) {
+        return;
+    }
+    struct cmap chunk[NGROUP] = {{0}};
+    count_records(r, s, s->counted, chunk);
+    scratch_clear(r);
+    for (unsigned g = 0; g < NGROUP; g++) {
+        cmap_merge(r, &s->maps[g], &chunk[g], 1);
+        cmap_free(r, &chunk[g]);
+    }
+    s->counted = s->nrec;
+}
+
 /* Seals a minute that has passed: exact-size vectors, counts as sorted arrays per group,
  * postings, and the counts folded into the hour and the week sums. */
 static void slot_seal(struct lia_rollup *r, struct slot *s)
@@ -843,34 +915,8 @@ static void slot_seal(struct lia_rollup *r, struct slot *s)
         s->keys = shrink(r, s->keys, &s->capkeys, s->nkeys, sizeof(*s->keys));
     }
     s->recs = shrink(r, s->recs, &s->caprec, s->nrec, sizeof(*s->recs));
-
-    /* Count with the per-bucket scratch array and collect the buckets seen, sorted. */
-    r->ntouched = 0;
-    for (uint32_t i = 0; i < s->nkeys; i++) {
-        uint32_t id = s->keys[i];
-        if (r->scratch[id]++ == 0) {
-            r->touched =
-                grow(r, r->touched, &r->captouched, r->ntouched + 1, sizeof(*r->touched));
-            r->touched[r->ntouched++] = id;
-        }
-    }
-    sort_u32(r->touched, r->ntouched);
-    uint32_t gn[NGROUP] = {0};
-    for (uint32_t i = 0; i < r->ntouched; i++) {
-        gn[group_of(r, r->touched[i])]++;
-    }
-    for (unsigned g = 0; g < NGROUP; g++) {
-        if (gn[g] > 0) {
-            s->maps[g].e = track_alloc(r, (size_t)gn[g] * sizeof(*s->maps[g].e));
-            s->maps[g].cap = gn[g];
-        }
-    }
-    uint32_t fill[NGROUP] = {0};
-    for (uint32_t i = 0; i < r->ntouched; i++) {
-        uint32_t id = r->touched[i];
-        unsigned g = group_of(r, id);
-        s->maps[g].e[fill[g]++] = (struct centry){.id = id, .count = r->scratch[id]};
-    }
+    slot_drop_counts(r, s);
+    count_records(r, s, 0, s->maps);
     /* The scratch entries become the write cursors of each bucket's postings. */
     if (s->nrec <= POST_MAX_RECS) {
         uint32_t off = 0;
@@ -890,9 +936,8 @@ static void slot_seal(struct lia_rollup *r, struct slot *s)
             }
         }
     }
-    for (uint32_t i = 0; i < r->ntouched; i++) {
-        r->scratch[r->touched[i]] = 0;
-    }
+    scratch_clear(r);
+    s->counted = s->nrec;
     s->sealed = true;
     slot_fold(r, s, 1);
 }
@@ -900,7 +945,7 @@ static void slot_seal(struct lia_rollup *r, struct slot *s)
 /* Removes record ri of slot si: its id and its place. */
 static void rec_remove(struct lia_rollup *r, uint32_t si, uint32_t ri)
 {
-    slot_unseal(r, si);
+    slot_reopen(r, si, false);
     struct slot *s = &r->slots[si];
     struct rec *rec = &s->recs[ri];
     s->garbage += rec->nkeys;
@@ -922,17 +967,22 @@ static void rec_insert(struct lia_rollup *r, uint64_t id, int64_t minute, uint16
         s->minute = minute;
     }
     assert(s->minute == minute);
-    slot_unseal(r, si);
+    slot_reopen(r, si, true);
     uint32_t off = n > 0 ? slot_store_keys(r, s, ids, n) : 0;
     s->recs = grow(r, s->recs, &s->caprec, s->nrec + 1, sizeof(*s->recs));
-    s->recs[s->nrec] = (struct rec){
-        .id = id, .account = account, .keys_off = off, .ms = ms, .nkeys = (uint8_t)n,
-        .cap = (uint8_t)n};
+    s->recs[s->nrec] = (struct rec){.id = id,
+                                    .account = account,
+                                    .keys_off = off,
+                                    .ms = ms,
+                                    .nkeys = (uint8_t)n,
+                                    .cap = (uint8_t)n};
     idtab_put(r, id, si, s->nrec);
     s->nrec++;
 }
 
-/* An update within the same minute. Returns whether anything changed. */
+/* An update within the same minute. Returns whether anything changed. The time within the
+ * minute and the account are read from the record by every query, so only new keys unseal the
+ * minute. */
 static bool rec_update(struct lia_rollup *r, uint32_t si, uint32_t ri, const uint32_t *ids,
                        unsigned n, uint16_t ms, uint64_t account)
 {
@@ -943,8 +993,8 @@ static bool rec_update(struct lia_rollup *r, uint32_t si, uint32_t ri, const uin
     if (same && rec->ms == ms && rec->account == account) {
         return false;
     }
-    slot_unseal(r, si);
     if (!same) {
+        slot_reopen(r, si, false);
         if (n <= rec->cap) {
             if (n > 0) {
                 memcpy(s->keys + rec->keys_off, ids, n * sizeof(*ids));
@@ -1158,8 +1208,8 @@ static void week_move(struct lia_rollup *r, int64_t hour)
     r->week_hour = hour;
 }
 
-/* Seals the unsealed slots whose minute has passed and drops the entries of r->open that no
- * longer stand for an unsealed slot. */
+/* Seals the unsealed slots whose minute has passed, drops the entries of r->open that no
+ * longer stand for an unsealed slot, and counts the new records of the others. */
 static void seal_settled(struct lia_rollup *r)
 {
     int64_t current = floor_div(r->newest_ms, MINUTE_MS);
@@ -1182,6 +1232,9 @@ static void seal_settled(struct lia_rollup *r)
     }
     r->nopen = keep;
     r->open = shrink(r, r->open, &r->capopen, r->nopen, sizeof(*r->open));
+    for (uint32_t i = 0; i < r->nopen; i++) {
+        slot_count_new(r, &r->slots[r->open[i]]);
+    }
 }
 
 void lia_rollup_advance(struct lia_rollup *r, int64_t now_ms)
@@ -1211,12 +1264,10 @@ static void live_clamp(const struct lia_rollup *r, int64_t *a, int64_t *b)
 }
 
 /* Minutes of [a, b) that the rollup has seen pass: inside the horizon and not after the
- * newest time. Divides the trailing sums into means. */
+ * newest time. Divides the trailing sums into means. Only reached with a clock: without one
+ * there are no buckets to ask about. */
 static int64_t held_minutes(const struct lia_rollup *r, int64_t a, int64_t b)
 {
-    if (!r->has_clock) {
-        return 0;
-    }
     int64_t lo = max64(a, r->lo_min);
     int64_t hi = min64(b, floor_div(r->newest_ms, MINUTE_MS) + 1);
     return hi > lo ? hi - lo : 0;
@@ -1232,11 +1283,11 @@ static const struct slot *open_slot(const struct lia_rollup *r, uint32_t i, int6
     return s;
 }
 
-/* Adds one per record of the unsealed slot s to out[position] for its buckets of dim. */
+/* Adds one per record not yet counted in s to out[position] for its buckets of dim. */
 static void records_dim_add(const struct lia_rollup *r, const struct slot *s, unsigned dim,
                             int64_t *out)
 {
-    for (uint32_t i = 0; i < s->nrec; i++) {
+    for (uint32_t i = s->counted; i < s->nrec; i++) {
         const uint32_t *keys = s->keys + s->recs[i].keys_off;
         for (unsigned k = 0; k < s->recs[i].nkeys; k++) {
             uint32_t dp = r->dimpos[keys[k]];
@@ -1247,11 +1298,11 @@ static void records_dim_add(const struct lia_rollup *r, const struct slot *s, un
     }
 }
 
-/* Records of the unsealed slot s that carry bucket id. */
-static int64_t records_count(const struct slot *s, uint32_t id)
+/* Records of s that carry bucket id. */
+static int64_t slot_count_id(const struct lia_rollup *r, const struct slot *s, uint32_t id)
 {
-    int64_t n = 0;
-    for (uint32_t i = 0; i < s->nrec; i++) {
+    int64_t n = cmap_get(&s->maps[group_of(r, id)], id);
+    for (uint32_t i = s->counted; i < s->nrec; i++) {
         const uint32_t *keys = s->keys + s->recs[i].keys_off;
         for (unsigned k = 0; k < s->recs[i].nkeys && keys[k] <= id; k++) {
             n += keys[k] == id;
@@ -1282,12 +1333,8 @@ static void minutes_dim_sum(const struct lia_rollup *r, unsigned dim, int64_t a,
 {
     for (int64_t m = a; m < b; m++) {
         const struct slot *s = slot_held(r, m);
-        if (s == NULL) {
-            continue;
-        }
-        if (s->sealed) {
+        if (s != NULL) {
             cmap_accumulate(r, &s->maps[dim], r->dims[dim].ids, sel, nsel, 1, out);
-        } else {
             records_dim_add(r, s, dim, out);
         }
     }
@@ -1307,11 +1354,12 @@ static void hours_dim_sum(const struct lia_rollup *r, unsigned dim, int64_t h0, 
 }
 
 static void open_dim_sum(const struct lia_rollup *r, unsigned dim, int64_t a, int64_t b,
-                         int64_t *out)
+                         const uint32_t *sel, size_t nsel, int64_t *out)
 {
     for (uint32_t i = 0; i < r->nopen; i++) {
         const struct slot *s = open_slot(r, i, a, b);
         if (s != NULL) {
+            cmap_accumulate(r, &s->maps[dim], r->dims[dim].ids, sel, nsel, 1, out);
             records_dim_add(r, s, dim, out);
         }
     }
@@ -1334,7 +1382,7 @@ static void dim_sum(const struct lia_rollup *r, unsigned dim, int64_t a, int64_t
         return;
     }
     hours_dim_sum(r, dim, h0, h1, sel, nsel, 1, out);
-    open_dim_sum(r, dim, h0 * 60, h1 * 60, out);
+    open_dim_sum(r, dim, h0 * 60, h1 * 60, sel, nsel, out);
     minutes_dim_sum(r, dim, a, h0 * 60, sel, nsel, out);
     minutes_dim_sum(r, dim, h1 * 60, b, sel, nsel, out);
 }
@@ -1342,8 +1390,8 @@ static void dim_sum(const struct lia_rollup *r, unsigned dim, int64_t a, int64_t
 /* Tickets of the hours [hf - 168, hf) at the positions sel of dim into out: the week sums,
  * corrected by the hours between hf and the hour they were taken at, plus the unsealed
  * minutes. */
-static void dim_week_sums(const struct lia_rollup *r, unsigned dim, int64_t hf,
-                          const uint32_t *sel, size_t nsel, int64_t *out)
+static void dim_week_sums(const struct lia_rollup *r, unsigned dim, int64_t hf, const uint32_t *sel,
+                          size_t nsel, int64_t *out)
 {
     int64_t wh = r->week_hour;
     if (hf - wh > WEEK_HOURS / 2 || wh - hf > WEEK_HOURS / 2) {
@@ -1360,7 +1408,7 @@ static void dim_week_sums(const struct lia_rollup *r, unsigned dim, int64_t hf,
             hours_dim_sum(r, dim, hf - WEEK_HOURS, wh - WEEK_HOURS, sel, nsel, 1, out);
         }
     }
-    open_dim_sum(r, dim, (hf - WEEK_HOURS) * 60, hf * 60, out);
+    open_dim_sum(r, dim, (hf - WEEK_HOURS) * 60, hf * 60, sel, nsel, out);
 }
 
 /* Tickets of bucket id in the hours [h0, h1). */
@@ -1379,7 +1427,7 @@ static int64_t bucket_hours(const struct lia_rollup *r, uint32_t id, int64_t h0,
     for (uint32_t i = 0; i < r->nopen; i++) {
         const struct slot *s = open_slot(r, i, h0 * 60, h1 * 60);
         if (s != NULL) {
-            sum += records_count(s, id);
+            sum += slot_count_id(r, s, id);
         }
     }
     return sum;
@@ -1607,30 +1655,46 @@ static void filtered_dim_scan(const struct lia_rollup *r, unsigned dim, const ui
                           .wk = wk,
                           .mean = mean};
     /* The mean's week starts first; the week-ago window lies within [its start, to). */
-    scan_matching(r, f, nf, mean != NULL ? ds.mean_end - WEEK_MIN : from, to, dim_scan_visit,
-                  &ds);
+    scan_matching(r, f, nf, mean != NULL ? ds.mean_end - WEEK_MIN : from, to, dim_scan_visit, &ds);
 }
 
 /* ---- distinct accounts ---- */
 
+#define ACCOUNTS_INLINE 4
+
 struct accounts {
+    /* Most rows of a large dimension see a handful of accounts: the first few are kept here,
+     * then in set. */
+    uint64_t few[ACCOUNTS_INLINE];
     uint64_t *set; /* open addressing on the account hash, 0 = free */
     uint32_t n, cap;
     uint8_t *hll; /* HLL_REGS registers once the exact set overflowed */
+    /* The estimator's sum of 2^-register, scaled by 2^51 so it stays exact in integers, and
+     * the registers still zero: kept up to date as registers rise, which is rare, so the
+     * estimate costs nothing per register. */
+    uint64_t zsum;
+    uint32_t zeros;
 };
 
-static void hll_add(uint8_t *regs, uint64_t account)
+static uint64_t hll_term(uint8_t rank)
+{
+    return rank <= 51 ? UINT64_C(1) << (51 - rank) : 0;
+}
+
+static void hll_add(struct accounts *a, uint64_t account)
 {
     uint64_t x = mix64(account ^ UINT64_C(0x9e3779b97f4a7c15));
     uint32_t j = (uint32_t)(x >> (64 - HLL_BITS));
     uint64_t w = x << HLL_BITS | UINT64_C(1) << (HLL_BITS - 1);
     uint8_t rank = (uint8_t)(__builtin_clzll(w) + 1);
-    if (rank > regs[j]) {
-        regs[j] = rank;
+    if (rank > a->hll[j]) {
+        a->zsum = a->zsum - hll_term(a->hll[j]) + hll_term(rank);
+        a->zeros -= a->hll[j] == 0;
+        a->hll[j] = rank;
     }
 }
 
-/* Natural logarithm of x > 0 without libm: x = y * 2^k with y in [1, 2), then
+/* Natural logarithm of x >= 1 without libm: x = y * 2^k with y in [1, 2), then
  * ln y = 2 atanh((y - 1) / (y + 1)), whose series converges fast for that argument. */
 static double ln_pos(double x)
 {
@@ -1638,10 +1702,6 @@ static double ln_pos(double x)
     while (x >= 2.0) {
         x /= 2.0;
         k++;
-    }
-    while (x < 1.0) {
-        x *= 2.0;
-        k--;
     }
     double z = (x - 1.0) / (x + 1.0);
     double z2 = z * z;
@@ -1655,64 +1715,99 @@ static double ln_pos(double x)
 }
 
 /* The HyperLogLog estimate (Flajolet et al.), with linear counting in the small range. */
-static double hll_estimate(const uint8_t *regs)
+static double hll_estimate(const struct accounts *a)
 {
     double m = HLL_REGS;
-    double z = 0.0;
-    unsigned zeros = 0;
-    for (unsigned j = 0; j < HLL_REGS; j++) {
-        z += 1.0 / (double)(UINT64_C(1) << regs[j]);
-        zeros += regs[j] == 0;
-    }
+    double z = (double)a->zsum * 0x1p-51;
     double e = 0.7213 / (1.0 + 1.079 / m) * m * m / z;
-    if (e <= 2.5 * m && zeros > 0) {
-        e = m * ln_pos(m / zeros);
+    if (e <= 2.5 * m && a->zeros > 0) {
+        e = m * ln_pos(m / a->zeros);
     }
     return e;
+}
+
+static void set_insert(uint64_t *set, uint32_t cap, uint64_t account)
+{
+    size_t k = (size_t)account & (cap - 1);
+    while (set[k] != 0) {
+        k = (k + 1) & (cap - 1);
+    }
+    set[k] = account;
+}
+
+/* Moves the accounts counted so far (few, then set) into a set of cap entries. */
+static void accounts_rehash(struct accounts *a, uint32_t cap)
+{
+    uint64_t *set = xcalloc(cap, sizeof(*set));
+    if (a->set == NULL) {
+        for (uint32_t i = 0; i < a->n; i++) {
+            set_insert(set, cap, a->few[i]);
+        }
+    }
+    for (uint32_t i = 0; i < a->cap; i++) {
+        if (a->set[i] != 0) {
+            set_insert(set, cap, a->set[i]);
+        }
+    }
+    free(a->set);
+    a->set = set;
+    a->cap = cap;
 }
 
 static void accounts_add(struct accounts *a, uint64_t account, unsigned exact_max)
 {
     if (a->hll != NULL) {
-        hll_add(a->hll, account);
+        hll_add(a, account);
         return;
     }
-    if (((size_t)a->n + 1) * 4 > (size_t)a->cap * 3) {
-        uint32_t cap = a->cap == 0 ? 16 : a->cap * 2;
-        uint64_t *set = xcalloc(cap, sizeof(*set));
-        for (uint32_t i = 0; i < a->cap; i++) {
-            if (a->set[i] != 0) {
-                size_t k = (size_t)a->set[i] & (cap - 1);
-                while (set[k] != 0) {
-                    k = (k + 1) & (cap - 1);
-                }
-                set[k] = a->set[i];
+    if (a->set == NULL) {
+        for (uint32_t i = 0; i < a->n; i++) {
+            if (a->few[i] == account) {
+                return;
             }
         }
-        free(a->set);
-        a->set = set;
-        a->cap = cap;
-    }
-    size_t mask = a->cap - 1;
-    for (size_t i = (size_t)account & mask;; i = (i + 1) & mask) {
-        if (a->set[i] == account) {
-            return;
+        if (a->n < ACCOUNTS_INLINE) {
+            a->few[a->n++] = account;
+        } else {
+            /* Sized at once for exact_max accounts (within reason) at a load of 3/4. */
+            uint32_t cap = 16;
+            while (cap < 1024 && (uint64_t)cap * 3 < ((uint64_t)exact_max + 2) * 4) {
+                cap *= 2;
+            }
+            accounts_rehash(a, cap);
         }
-        if (a->set[i] == 0) {
-            a->set[i] = account;
-            a->n++;
-            break;
+    }
+    if (a->set != NULL) {
+        if (((size_t)a->n + 1) * 4 > (size_t)a->cap * 3) {
+            accounts_rehash(a, a->cap * 2);
+        }
+        size_t mask = a->cap - 1;
+        for (size_t i = (size_t)account & mask;; i = (i + 1) & mask) {
+            if (a->set[i] == account) {
+                return;
+            }
+            if (a->set[i] == 0) {
+                a->set[i] = account;
+                a->n++;
+                break;
+            }
         }
     }
     if (a->n > exact_max) {
         a->hll = xcalloc(HLL_REGS, 1);
+        a->zsum = (uint64_t)HLL_REGS * hll_term(0);
+        a->zeros = HLL_REGS;
+        for (uint32_t i = 0; a->set == NULL && i < a->n; i++) {
+            hll_add(a, a->few[i]);
+        }
         for (uint32_t i = 0; i < a->cap; i++) {
             if (a->set[i] != 0) {
-                hll_add(a->hll, a->set[i]);
+                hll_add(a, a->set[i]);
             }
         }
         free(a->set);
         a->set = NULL;
+        a->cap = 0;
     }
 }
 
@@ -1833,7 +1928,7 @@ static void window_details(const struct lia_rollup *r, unsigned dim, const uint3
     }
     for (size_t i = 0; i < nrows; i++) {
         if (acc[i].hll != NULL) {
-            rows[i].accounts = (uint64_t)(hll_estimate(acc[i].hll) + 0.5);
+            rows[i].accounts = (uint64_t)(hll_estimate(&acc[i]) + 0.5);
             rows[i].accounts_estimated = true;
         } else {
             rows[i].accounts = acc[i].n;
@@ -2021,8 +2116,8 @@ struct lia_dimension_value *lia_rollup_values(const struct lia_rollup *r, enum l
     for (uint32_t pos = 0; pos < dl->n; pos++) {
         if (cnt[pos] > 0) {
             /* With excess equal, row_cmp orders by count, then key. */
-            rows[nrows++] = (struct row){
-                .key = key_text(r, dl->ids[pos]), .count = cnt[pos], .pos = pos};
+            rows[nrows++] =
+                (struct row){.key = key_text(r, dl->ids[pos]), .count = cnt[pos], .pos = pos};
         }
     }
     qsort(rows, nrows, sizeof(*rows), row_cmp);
@@ -2063,7 +2158,7 @@ static void series_counts(const struct lia_rollup *r, uint32_t id, int64_t t0, i
         for (uint32_t i = 0; i < r->nopen; i++) {
             const struct slot *s = open_slot(r, i, t0_m, end_m);
             if (s != NULL) {
-                pts[(s->minute - t0_m) / step_m].count += records_count(s, id);
+                pts[(s->minute - t0_m) / step_m].count += slot_count_id(r, s, id);
             }
         }
         return;
@@ -2071,12 +2166,10 @@ static void series_counts(const struct lia_rollup *r, uint32_t id, int64_t t0, i
     int64_t a = t0_m;
     int64_t b = end_m;
     live_clamp(r, &a, &b);
-    unsigned g = group_of(r, id);
     for (int64_t m = a; m < b; m++) {
         const struct slot *s = slot_held(r, m);
         if (s != NULL) {
-            pts[(m - t0_m) / step_m].count +=
-                s->sealed ? cmap_get(&s->maps[g], id) : records_count(s, id);
+            pts[(m - t0_m) / step_m].count += slot_count_id(r, s, id);
         }
     }
 }
@@ -2146,18 +2239,16 @@ struct lia_series_point *lia_rollup_series(const struct lia_rollup *r, const cha
             f[j] = id;
             nf++;
         }
-        struct series_scan ss = {.pts = pts,
-                                 .t0_m = t0 / MINUTE_MS,
-                                 .step_m = step_ms / MINUTE_MS,
-                                 .mean_end = hf * 60};
+        struct series_scan ss = {
+            .pts = pts, .t0_m = t0 / MINUTE_MS, .step_m = step_ms / MINUTE_MS, .mean_end = hf * 60};
         ss.end_m = ss.t0_m + npts * ss.step_m;
         scan_matching(r, f, nf, ss.mean_end - WEEK_MIN, ss.mean_end, series_visit, &ss);
         scan_matching(r, f, nf, max64(ss.t0_m, ss.mean_end), ss.end_m, series_visit, &ss);
         mean_sum = ss.mean_sum;
     }
     int64_t held = held_minutes(r, (hf - WEEK_HOURS) * 60, hf * 60);
-    double expected = held > 0 ? (double)mean_sum / (double)held * (double)(step_ms / MINUTE_MS)
-                               : 0.0;
+    double expected =
+        held > 0 ? (double)mean_sum / (double)held * (double)(step_ms / MINUTE_MS) : 0.0;
     for (int64_t i = 0; i < npts; i++) {
         pts[i].expected = expected;
     }

@@ -3,7 +3,13 @@
  * trailing means, and compact ticket records for distinct accounts and filtered queries.
  * Pure and single-threaded: the caller serialises writers against readers (a rwlock); the
  * queries never modify the rollup, so any number of them may run together. Time always comes
- * from the caller, and the resolution is the minute. */
+ * from the caller, and the resolution is the minute.
+ *
+ * A put only appends a compact record to its minute. lia_rollup_advance does the counting: it
+ * seals every minute before the newest time (per-bucket counts, per-bucket lists of records,
+ * hourly counts, a running 7-day sum per bucket) and counts what arrived in the minutes not
+ * yet passed. Queries read sealed minutes through those structures and only the records put
+ * since the last advance one by one, so call lia_rollup_advance about once a second. */
 #ifndef LIA_ROLLUP_H
 #define LIA_ROLLUP_H
 
@@ -45,13 +51,19 @@ uint64_t lia_rollup_ticket_id(const char *source, const char *external_id);
  * time passed to lia_rollup_advance; before the first lia_rollup_advance nothing is recorded.
  * An update that moves a recorded ticket outside that range removes it.
  * Returns true when recorded; false (changing nothing else) when nkeys exceeds
- * LIA_BUCKET_KEYS_MAX. Amortised O(nkeys); no allocation per ticket. */
+ * LIA_BUCKET_KEYS_MAX. Amortised O(nkeys), no allocation per ticket: well over a million
+ * tickets per second. A change to a minute that has passed (a late ticket, an update) unseals
+ * it until the next lia_rollup_advance. */
 bool lia_rollup_put(struct lia_rollup *r, uint64_t id, int64_t created_ms, const char *const *keys,
                     size_t nkeys, const char *account);
 
 /* Moves the rollup's clock to now_ms (never backwards; the first call sets it) and drops the
  * minutes that fell out of the horizon: a minute is dropped whole once it lies entirely before
- * now_ms - horizon. Also returns growth slack of past minutes to the allocator. */
+ * now_ms - horizon. Then seals the minutes before the clock's minute that changed since they
+ * were last sealed and counts the new records of the others (see above), also when now_ms
+ * does not move the clock. Cost: proportional to the tickets put or changed since the last
+ * call (about 0.4 s for a million tickets put at once, e.g. after a rebuild), plus one pass
+ * over the buckets' week sums when the clock enters a new hour. */
 void lia_rollup_advance(struct lia_rollup *r, int64_t now_ms);
 
 /* Incremented by every put or advance that changes what a query can return (a put that
@@ -74,14 +86,14 @@ struct lia_bucket_stat {
     char key[LIA_BUCKET_KEY_MAX]; /* "dimension:value" */
     int64_t count;                /* tickets created in [from, to) */
     int64_t week_ago;             /* tickets created in [from - 7d, to - 7d) */
-    double mean_per_minute;       /* over the 7 days before from */
+    double mean_per_minute;       /* over the 168 whole hours before from's hour */
     double expected;              /* mean_per_minute * window minutes */
     double ratio;                 /* count / expected; NAN when expected is 0 */
     double excess;                /* count - expected */
     int64_t first_ms;             /* first and last ticket time in the window */
     int64_t last_ms;
-    uint64_t accounts;            /* distinct accounts in the window */
-    bool accounts_estimated;      /* true when the sketch estimated it */
+    uint64_t accounts;       /* distinct accounts in the window */
+    bool accounts_estimated; /* true when the sketch estimated it */
 };
 
 /* One row per value of dim with at least min_count tickets (and at least one) in [from, to)
@@ -90,18 +102,25 @@ struct lia_bucket_stat {
  *
  * Resolution: from and to are floored to whole minutes, so the window is the minutes
  * [floor(from), floor(to)) and a partial minute at either end counts whole or not at all
- * (to = now leaves out the current minute). The 7-day mean is the tickets of the 10,080 minutes
- * before floor(from), divided by how many of those minutes the rollup has seen pass (inside
- * the horizon, not after the newest time), so a history shorter than a week still gives a
- * per-minute mean; 0 when none has passed. week_ago counts only what is still inside the
- * horizon. first_ms, last_ms and accounts come from the ticket records of the window.
+ * (to = now leaves out the current minute). The 7-day mean has hour resolution: the tickets of
+ * the 168 whole hours before the hour that holds from (from 10:14 it covers 10:00 a week ago
+ * to 10:00 today), divided by how many minutes of those hours the rollup has seen pass
+ * (inside the horizon, not after the newest time), so a history shorter than a week still
+ * gives a per-minute mean; 0 when none has passed. week_ago has minute resolution and counts
+ * only what is still inside the horizon. first_ms, last_ms and accounts come from the ticket
+ * records of the window; accounts are exact up to exact_accounts_max per row, then a
+ * HyperLogLog estimate (2^12 registers, standard error 1.6 %).
  *
- * Cost without a filter: counts from the per-minute maps, or from the hourly rings for whole
- * hours when that visits fewer entries; the mean and week_ago only for the buckets that
- * qualify; then one pass over the window's ticket records for the rows returned. With a filter
- * every ticket record of [from - 7d, to) is read (minutes where a filter key has no ticket are
- * skipped), so a filtered query costs time proportional to a week of tickets. Distinct
- * accounts need up to 4 KiB per returned row once a row passes exact_accounts_max. */
+ * Cost without a filter: counts from the hourly counts for whole hours and the per-minute
+ * counts for the rest, visiting the buckets of dim that had tickets; the mean from the running
+ * 7-day sums, corrected by the hours between from's hour and the clock's; then, for the rows
+ * returned, their records in the window through the per-bucket lists. A 15-minute or 1-hour
+ * window takes about 0.1 ms over 1.3 million tickets; the last step grows with the tickets of
+ * the rows returned (a 7-day window over a dimension with few values reads hundreds of
+ * thousands of records, about 15 ms). With a filter every minute of [from's hour - 7d, to) is
+ * read through the records of its rarest filter key (minutes without some filter key are
+ * skipped), about 2 ms for a filter matching 1 % of the tickets. Distinct accounts need up to
+ * 4 KiB per returned row once a row passes exact_accounts_max. */
 struct lia_bucket_stat *lia_rollup_buckets(const struct lia_rollup *r, enum lia_dimension dim,
                                            int64_t from_ms, int64_t to_ms,
                                            const struct lia_filter *where, uint64_t min_count,
@@ -110,7 +129,7 @@ struct lia_bucket_stat *lia_rollup_buckets(const struct lia_rollup *r, enum lia_
 struct lia_series_point {
     int64_t t_ms;    /* start of the step, aligned to a multiple of step_ms */
     int64_t count;   /* tickets in [t, t + step) */
-    double expected; /* the bucket's mean_per_minute over the 7 days before from, * step minutes */
+    double expected; /* the bucket's mean_per_minute (as in lia_rollup_buckets) * step minutes */
 };
 
 #define LIA_ROLLUP_SERIES_MAX_POINTS 100000
@@ -119,11 +138,13 @@ struct lia_series_point {
  * 2^61), zeros included, among tickets matching where: t = floor(from / step) * step, then
  * every step while t < to, each counting its whole step (the first may start before from, the
  * last end after to). expected is the same for every point: the bucket's mean per minute over
- * the 7 days before from (as in lia_rollup_buckets, among tickets matching where) times the
- * step's minutes, an interim expectation until learned baselines are used. An unknown key or
- * filter key gives zeros. Returns a new array (free()), *n points; NULL with *n = 0 when
- * to <= from, the step is invalid, or more than LIA_ROLLUP_SERIES_MAX_POINTS points would be
- * needed. With a filter, reads every ticket record of the week before from and of the points. */
+ * the 168 whole hours before from's hour (as in lia_rollup_buckets, among tickets matching
+ * where) times the step's minutes, an interim expectation until learned baselines are used.
+ * An unknown key or filter key gives zeros. Returns a new array (free()), *n points; NULL with
+ * *n = 0 when to <= from, the step is invalid, or more than LIA_ROLLUP_SERIES_MAX_POINTS points
+ * would be needed. Without a filter one lookup per minute (per hour for whole-hour steps); with
+ * a filter, reads the records of the rarest filter key in the week before from's hour and in
+ * the points. */
 struct lia_series_point *lia_rollup_series(const struct lia_rollup *r, const char *key,
                                            int64_t from_ms, int64_t to_ms, int64_t step_ms,
                                            const struct lia_filter *where, size_t *n);
@@ -135,8 +156,8 @@ struct lia_dimension_value {
 
 /* Every bucket of dim with tickets in [from, to) (floored to minutes, as in
  * lia_rollup_buckets) matching where, by count descending, then key. Returns a new array
- * (free()), *n entries; NULL with *n = 0 when there are none. With a filter, reads every ticket
- * record of the window. */
+ * (free()), *n entries; NULL with *n = 0 when there are none. With a filter, reads the records
+ * of the rarest filter key in the window. */
 struct lia_dimension_value *lia_rollup_values(const struct lia_rollup *r, enum lia_dimension dim,
                                               int64_t from_ms, int64_t to_ms,
                                               const struct lia_filter *where, size_t *n);
