@@ -7,8 +7,10 @@
 #include "bucket.h"
 #include "ingest.h"
 #include "log.h"
+#include "mem.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const struct lia_source *request_source(const struct req *r)
 {
@@ -40,7 +42,10 @@ static void item_rekey(struct ingest_item *item)
         engine_tier(r->app->engine, item->ticket.account_id, stored_tier, sizeof(stored_tier));
         tier = stored_tier[0] != '\0' ? stored_tier : NULL;
     }
-    item->nkeys = lia_bucket_keys(r->snap->cfg, &item->ticket, tier, item->keys);
+    struct lia_bucket_key keys[LIA_BUCKET_KEYS_MAX];
+    item->nkeys = lia_bucket_keys(r->snap->cfg, &item->ticket, tier, keys);
+    item->keys = xrealloc(item->keys, item->nkeys * sizeof(*item->keys));
+    memcpy(item->keys, keys, item->nkeys * sizeof(*item->keys));
 }
 
 static void item_done(struct ingest_item *item, void *ctx)

@@ -374,6 +374,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
     }
     lia_ticket_fini(&r->item.ticket);
+    free(r->item.keys);
     lia_buf_fini(&r->body);
     snapshot_release(r->snap);
     free(r);

@@ -20,9 +20,9 @@ enum ingest_outcome {
 };
 
 struct ingest_item {
-    const char *source;       /* borrowed from the config snapshot */
-    struct lia_ticket ticket; /* after storing an update: the merged, stored ticket */
-    struct lia_bucket_key keys[LIA_BUCKET_KEYS_MAX]; /* buckets the ticket counts in */
+    const char *source;          /* borrowed from the config snapshot */
+    struct lia_ticket ticket;    /* after storing an update: the merged, stored ticket */
+    struct lia_bucket_key *keys; /* buckets the ticket counts in; owned, nkeys entries */
     size_t nkeys;
     /* Recomputes keys from ticket; the store calls it after merging an update. */
     void (*rekey)(struct ingest_item *item);
