@@ -343,14 +343,53 @@ static void test_minute_floor(void **state)
     }
 }
 
+/* Buckets are minutes of UTC: a local clock change (DST) or a leap day never shifts or merges
+ * a minute. Local times with offsets land in the UTC minute they denote. */
+static void test_minutes_across_dst_and_leap_days(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *local;
+        const char *minute_utc;
+    } cases[] = {
+        /* Europe switches to summer time at 01:00 UTC on 2026-03-29. */
+        {"2026-03-29T01:59:59.999+01:00", "2026-03-29T00:59:00.000Z"},
+        {"2026-03-29T03:00:00+02:00", "2026-03-29T01:00:00.000Z"},
+        {"2026-03-29T03:00:59+02:00", "2026-03-29T01:00:00.000Z"},
+        /* The US falls back at 06:00 UTC on 2026-11-01: 01:30 local happens twice. */
+        {"2026-11-01T01:30:00-04:00", "2026-11-01T05:30:00.000Z"},
+        {"2026-11-01T01:30:00-05:00", "2026-11-01T06:30:00.000Z"},
+        /* Leap days. */
+        {"2028-02-29T23:59:30Z", "2028-02-29T23:59:00.000Z"},
+        {"2028-03-01T00:00:00Z", "2028-03-01T00:00:00.000Z"},
+        {"2024-02-29T12:00:45.5+14:00", "2024-02-28T22:00:00.000Z"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t ms;
+        assert_int_equal(lia_time_parse_iso8601(cases[i].local, &ms), 0);
+        char out[LIA_TIME_STR_LEN];
+        assert_string_equal(lia_time_format(lia_time_minute_floor(ms), out), cases[i].minute_utc);
+    }
+    int64_t before;
+    int64_t after;
+    assert_int_equal(lia_time_parse_iso8601("2026-03-29T00:59:00Z", &before), 0);
+    assert_int_equal(lia_time_parse_iso8601("2026-03-29T01:00:00Z", &after), 0);
+    assert_int_equal(after - before, 60000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_iso_valid),     cmocka_unit_test(test_iso_invalid),
-        cmocka_unit_test(test_epoch_valid),   cmocka_unit_test(test_epoch_invalid),
-        cmocka_unit_test(test_parse_any),     cmocka_unit_test(test_format),
-        cmocka_unit_test(test_calendar_walk), cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_iso_valid),
+        cmocka_unit_test(test_iso_invalid),
+        cmocka_unit_test(test_epoch_valid),
+        cmocka_unit_test(test_epoch_invalid),
+        cmocka_unit_test(test_parse_any),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_calendar_walk),
+        cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_minute_floor),
+        cmocka_unit_test(test_minutes_across_dst_and_leap_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
