@@ -195,7 +195,9 @@ static enum MHD_Result series_handler(struct req *r)
     if (to_ms <= from_ms) {
         return http_reply_error(r, LIA_E_BAD_REQUEST, "to: must be after from");
     }
-    if ((to_ms - from_ms) / step_ms > MAX_POINTS) {
+    /* Points start at the step boundary at or before from, as the rollup aligns them. */
+    int64_t first_ms = from_ms - (from_ms % step_ms + step_ms) % step_ms;
+    if ((to_ms - first_ms + step_ms - 1) / step_ms > MAX_POINTS) {
         return http_reply_error(r, LIA_E_BAD_REQUEST,
                                 "step: more than %d points between from and to; use a larger step",
                                 MAX_POINTS);
@@ -391,9 +393,11 @@ static enum MHD_Result tickets_handler(struct req *r)
         json_decref(next);
         next = json_string(cursor);
     }
-    ret = http_reply_json(r, MHD_HTTP_OK,
-                          json_pack("{s:o, s:o, s:o, s:o}", "from", time_json(from_ms), "to",
-                                    time_json(to_ms), "tickets", list, "next_cursor", next));
+    ret = http_reply_json_validated(r,
+                                    json_pack("{s:o, s:o, s:o, s:o}", "from", time_json(from_ms),
+                                              "to", time_json(to_ms), "tickets", list,
+                                              "next_cursor", next),
+                                    "tickets");
 out:
     PQclear(res);
     pgpool_put(r->app->pool, conn);

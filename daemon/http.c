@@ -161,6 +161,26 @@ bool http_not_modified(struct req *r, uint64_t version, int64_t minute)
     return true;
 }
 
+enum MHD_Result http_reply_json_validated(struct req *r, json_t *body, const char *content)
+{
+    char *validated = json_dumps(json_object_get(body, content), JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(r->etag, sizeof(r->etag), "W/\"%llx-%llx\"",
+             (unsigned long long)lia_hash_str(validated != NULL ? validated : ""),
+             (unsigned long long)r->snap->generation);
+    free(validated);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    const char *held = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    enum MHD_Result ret;
+    if (held != NULL && strcmp(held, r->etag) == 0) {
+        ret = queue(r, MHD_HTTP_NOT_MODIFIED, "", 0, NULL);
+    } else {
+        ret = queue(r, MHD_HTTP_OK, text, strlen(text), NULL);
+    }
+    free(text);
+    return ret;
+}
+
 enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);

@@ -85,6 +85,12 @@ const char *http_header(const struct req *r, const char *name);
  * that version (If-None-Match), queues 304 and returns true. */
 bool http_not_modified(struct req *r, uint64_t version, int64_t minute);
 
+/* Queues body (stolen) as a 200 whose weak ETag is a hash of the text of its member `content`,
+ * or 304 when the client already holds that content (If-None-Match). For answers read from the
+ * database, where no version number tells when they change; members such as the time of the
+ * answer do not count. */
+enum MHD_Result http_reply_json_validated(struct req *r, json_t *body, const char *content);
+
 /* Suspends the connection so a worker can finish it; pair with http_resume from any thread. */
 void http_suspend(struct req *r);
 void http_resume(struct req *r);

@@ -832,14 +832,25 @@ static size_t read_header(char *buf, size_t size, size_t nitems, void *ud)
     return n;
 }
 
-int h_http(const struct h_env *env, CURL *reuse, const struct h_req *req, struct h_resp *resp,
-           long timeout_ms)
+/* Where a request's answer goes: libcurl callbacks and their data, and the error buffer. */
+struct sink {
+    curl_write_callback body_fn;
+    void *body_ud;
+    curl_write_callback header_fn;
+    void *header_ud;
+    char *error; /* CURL_ERROR_SIZE bytes */
+};
+
+/* Sends req to the env's daemon, feeding the answer to out. Returns the curl result; *status
+ * gets the HTTP status, 0 when no response arrived. */
+static CURLcode http_perform(const struct h_env *env, CURL *reuse, const struct h_req *req,
+                             long timeout_ms, const struct sink *out, long *status)
 {
-    memset(resp, 0, sizeof(*resp));
+    *status = 0;
     CURL *c = reuse != NULL ? reuse : curl_easy_init();
     if (c == NULL) {
-        snprintf(resp->error, sizeof(resp->error), "curl_easy_init failed");
-        return -1;
+        snprintf(out->error, CURL_ERROR_SIZE, "curl_easy_init failed");
+        return CURLE_FAILED_INIT;
     }
     if (reuse != NULL) {
         curl_easy_reset(c);
@@ -867,11 +878,11 @@ int h_http(const struct h_env *env, CURL *reuse, const struct h_req *req, struct
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 30000L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, out->error);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, out->body_fn);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out->body_ud);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, out->header_fn);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out->header_ud);
     if (req->body != NULL) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         if (req->chunked) {
@@ -893,21 +904,33 @@ int h_http(const struct h_env *env, CURL *reuse, const struct h_req *req, struct
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 
     CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    resp->status = rc == CURLE_OK ? status : 0;
-    resp->curl_code = rc;
-    if (rc != CURLE_OK && resp->error[0] == '\0') {
-        snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    *status = rc == CURLE_OK ? code : 0;
+    if (rc != CURLE_OK && out->error[0] == '\0') {
+        snprintf(out->error, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
     }
-    /* The handle must not point at this frame's buffers once we return. */
+    /* The handle must not point at the caller's buffers once we return. */
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);
     if (reuse == NULL) {
         curl_easy_cleanup(c);
     }
-    return rc == CURLE_OK ? 0 : -1;
+    return rc;
+}
+
+int h_http(const struct h_env *env, CURL *reuse, const struct h_req *req, struct h_resp *resp,
+           long timeout_ms)
+{
+    memset(resp, 0, sizeof(*resp));
+    struct sink out = {.body_fn = write_body,
+                       .body_ud = resp,
+                       .header_fn = read_header,
+                       .header_ud = resp,
+                       .error = resp->error};
+    resp->curl_code = http_perform(env, reuse, req, timeout_ms, &out, &resp->status);
+    return resp->curl_code == CURLE_OK ? 0 : -1;
 }
 
 /* ---- signers ---- */
@@ -1126,9 +1149,9 @@ static void ensure_pg(struct h_env *env)
     }
 }
 
-/* Runs sql with the NULL-terminated parameter list; the result has exactly one row and one
- * column, or the test fails. The caller PQclears the result. */
-static PGresult *sql_one(struct h_env *env, const char *sql, va_list ap)
+/* Runs sql with the NULL-terminated parameter list; the result must have status want, or the
+ * test fails. The caller PQclears the result. */
+static PGresult *sql_run(struct h_env *env, const char *sql, va_list ap, ExecStatusType want)
 {
     const char *params[MAX_SQL_PARAMS];
     int n = 0;
@@ -1140,14 +1163,24 @@ static PGresult *sql_one(struct h_env *env, const char *sql, va_list ap)
     }
     ensure_pg(env);
     PGresult *res = PQexecParams(env->pg, sql, n, NULL, params, NULL, NULL, 0);
-    char msg[512] = "";
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (PQresultStatus(res) != want) {
+        char msg[512];
         snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
-    } else if (PQntuples(res) != 1 || PQnfields(res) != 1) {
+        PQclear(res);
+        fail_msg("SQL %s: %s", sql, msg);
+    }
+    return res;
+}
+
+/* Runs sql with the NULL-terminated parameter list; the result has exactly one row and one
+ * column, or the test fails. The caller PQclears the result. */
+static PGresult *sql_one(struct h_env *env, const char *sql, va_list ap)
+{
+    PGresult *res = sql_run(env, sql, ap, PGRES_TUPLES_OK);
+    if (PQntuples(res) != 1 || PQnfields(res) != 1) {
+        char msg[128];
         snprintf(msg, sizeof(msg), "%d rows of %d columns, expected one value", PQntuples(res),
                  PQnfields(res));
-    }
-    if (msg[0] != '\0') {
         PQclear(res);
         fail_msg("SQL %s: %s", sql, msg);
     }
@@ -1199,4 +1232,132 @@ void h_ticket_row(struct h_env *env, const char *source, const char *external_id
         "    subject, link, CASE WHEN raw IS NULL THEN 'NULL' ELSE 'kept' END)"
         "  FROM tickets WHERE source = $1 AND external_id = $2), '(no row)')";
     h_sql_text(env, out, cap, sql, source, external_id, (char *)NULL);
+}
+
+PGresult *h_sql_rows(struct h_env *env, const char *sql, ...)
+{
+    va_list ap;
+    va_start(ap, sql);
+    PGresult *res = sql_run(env, sql, ap, PGRES_TUPLES_OK);
+    va_end(ap);
+    return res;
+}
+
+void h_sql_exec(struct h_env *env, const char *sql, ...)
+{
+    va_list ap;
+    va_start(ap, sql);
+    PGresult *res = sql_run(env, sql, ap, PGRES_COMMAND_OK);
+    va_end(ap);
+    PQclear(res);
+}
+
+/* ---- answers of any size ---- */
+
+static size_t full_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct h_full *r = ud;
+    size_t n = size * nmemb;
+    if (n > H_FULL_BODY_MAX - r->body_len) {
+        /* A short count makes curl fail the transfer: the test sees the error. */
+        return 0;
+    }
+    char *grown = realloc(r->body, r->body_len + n + 1);
+    if (grown == NULL) {
+        return 0;
+    }
+    r->body = grown;
+    memcpy(r->body + r->body_len, ptr, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return n;
+}
+
+static size_t full_header(char *buf, size_t size, size_t nitems, void *ud)
+{
+    struct h_full *r = ud;
+    size_t n = size * nitems;
+    if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+        /* A new response starts (after an interim 100): forget the previous one's headers. */
+        r->headers_len = 0;
+        r->headers[0] = '\0';
+        r->headers_truncated = false;
+    }
+    if (n > sizeof(r->headers) - 1 - r->headers_len) {
+        r->headers_truncated = true;
+        return n;
+    }
+    memcpy(r->headers + r->headers_len, buf, n);
+    r->headers_len += n;
+    r->headers[r->headers_len] = '\0';
+    return n;
+}
+
+int h_http_full(const struct h_env *env, CURL *reuse, const struct h_req *req, struct h_full *resp,
+                long timeout_ms)
+{
+    memset(resp, 0, sizeof(*resp));
+    struct sink out = {.body_fn = full_body,
+                       .body_ud = resp,
+                       .header_fn = full_header,
+                       .header_ud = resp,
+                       .error = resp->error};
+    CURLcode rc = http_perform(env, reuse, req, timeout_ms, &out, &resp->status);
+    if (resp->body == NULL) {
+        resp->body = calloc(1, 1);
+        if (resp->body == NULL) {
+            fail_msg("harness: out of memory");
+        }
+    }
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void h_full_fini(struct h_full *r)
+{
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+}
+
+bool h_full_header(const struct h_full *r, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *line = r->headers; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t n = end != NULL ? (size_t)(end - line) + 1 : strlen(line);
+        if (n > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            if (cap > 0) {
+                out[0] = '\0';
+            }
+            header_value(line, n, name, out, cap);
+            return true;
+        }
+        line += n;
+    }
+    if (cap > 0) {
+        out[0] = '\0';
+    }
+    return false;
+}
+
+json_t *h_full_json(const struct h_full *r)
+{
+    return r->body == NULL ? NULL : json_loadb(r->body, r->body_len, 0, NULL);
+}
+
+int h_get(const struct h_env *env, const char *path, const char *token, const char *const *extra,
+          struct h_full *resp)
+{
+    char auth[256];
+    struct h_req req = {.method = "GET", .path = path};
+    int k = 0;
+    if (token != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        req.headers[k++] = auth;
+    }
+    for (int i = 0; extra != NULL && extra[i] != NULL && k < H_MAX_HEADERS - 1; i++) {
+        req.headers[k++] = extra[i];
+    }
+    req.headers[k] = NULL;
+    return h_http_full(env, NULL, &req, resp, 0);
 }

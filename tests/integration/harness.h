@@ -10,6 +10,7 @@
 #define LIA_HARNESS_H
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -188,5 +189,45 @@ bool h_sql_text(struct h_env *env, char *out, size_t cap, const char *sql, ...)
  * (raw: whether the raw payload is kept). Fails the test on SQL errors. */
 void h_ticket_row(struct h_env *env, const char *source, const char *external_id, char *out,
                   size_t cap);
+
+/* Runs sql with text parameters (a NULL-terminated list) on the env's database and returns
+ * its rows: a new result, free with PQclear(). Fails the test unless the statement returns
+ * rows. */
+PGresult *h_sql_rows(struct h_env *env, const char *sql, ...) __attribute__((sentinel));
+/* Runs a statement that returns no rows (DDL, INSERT without RETURNING). Fails the test on
+ * error. */
+void h_sql_exec(struct h_env *env, const char *sql, ...) __attribute__((sentinel));
+
+/* An answer of any size (up to H_FULL_BODY_MAX) with all its header lines, for the read API
+ * whose bodies outgrow struct h_resp. */
+#define H_FULL_BODY_MAX    (64 * 1024 * 1024)
+#define H_FULL_HEADERS_MAX 4096
+
+struct h_full {
+    long status; /* 0 when no HTTP response arrived; error then says why */
+    char error[CURL_ERROR_SIZE];
+    char *body; /* new, NUL-terminated, "" when empty; free with h_full_fini() */
+    size_t body_len;
+    char headers[H_FULL_HEADERS_MAX]; /* the final response's header lines, "\r\n" kept */
+    size_t headers_len;
+    bool headers_truncated;
+};
+
+/* h_http with the answer in resp; an answer over H_FULL_BODY_MAX fails the transfer. Returns
+ * 0, or -1 when no complete HTTP response arrived. Thread-safe. */
+int h_http_full(const struct h_env *env, CURL *reuse, const struct h_req *req, struct h_full *resp,
+                long timeout_ms);
+/* Frees resp's body. Safe to call twice. */
+void h_full_fini(struct h_full *resp);
+/* Copies the value of response header name (any case; the first when repeated) into out.
+ * Returns false, with out = "", when the answer has no such header. */
+bool h_full_header(const struct h_full *resp, const char *name, char *out, size_t cap);
+/* The body as JSON: a new reference, or NULL when it is not JSON. */
+json_t *h_full_json(const struct h_full *resp);
+/* GETs path with "Authorization: Bearer <token>" (token NULL: no such header) and the extra
+ * header lines (a NULL-terminated list, or NULL), on a new connection. Returns as
+ * h_http_full. */
+int h_get(const struct h_env *env, const char *path, const char *token, const char *const *extra,
+          struct h_full *resp);
 
 #endif
