@@ -198,3 +198,43 @@ int lia_json_pointer_is_valid(const char *pointer)
     }
     return 1;
 }
+
+int lia_json_append_string(struct lia_buf *b, const char *s)
+{
+    if (s == NULL) {
+        return lia_buf_append(b, "null", 4);
+    }
+    static const char hex[] = "0123456789abcdef";
+    if (lia_buf_append(b, "\"", 1) != 0) {
+        return -1;
+    }
+    const char *run = s;
+    for (const char *p = s;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c != '\0' && c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        /* Copy the plain run before this byte in one go. */
+        if (lia_buf_append(b, run, (size_t)(p - run)) != 0) {
+            return -1;
+        }
+        if (c == '\0') {
+            break;
+        }
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c < 0x20) {
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xf];
+            n = 6;
+        }
+        if (lia_buf_append(b, esc, n) != 0) {
+            return -1;
+        }
+        run = p + 1;
+    }
+    return lia_buf_append(b, "\"", 1);
+}

@@ -3,6 +3,7 @@
 #ifndef LIA_JSONUTIL_H
 #define LIA_JSONUTIL_H
 
+#include "buf.h"
 #include "err.h"
 
 #include <jansson.h>
@@ -25,5 +26,9 @@ const json_t *lia_json_pointer(const json_t *root, const char *pointer);
 /* 1 when pointer is syntactically valid: empty, or "/" segments with only "~0"/"~1" escapes;
  * 0 otherwise, including for NULL. */
 int lia_json_pointer_is_valid(const char *pointer);
+
+/* Appends s as a JSON string literal (quoted; '"', '\\' and control characters escaped, other
+ * bytes copied), or `null` when s is NULL. Returns 0, or -1 when b is full. */
+int lia_json_append_string(struct lia_buf *b, const char *s);
 
 #endif

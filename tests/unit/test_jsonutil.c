@@ -322,13 +322,47 @@ static void test_pointer_is_valid(void **state)
     assert_int_equal(lia_json_pointer_is_valid(NULL), 0);
 }
 
+static void test_append_string(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"", "\"\""},
+        {"plain", "\"plain\""},
+        {"a\"b\\c", "\"a\\\"b\\\\c\""},
+        {"tab\tnl\n\x01\x1f", "\"tab\\u0009nl\\u000a\\u0001\\u001f\""},
+        {"Kranich Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac",
+         "\"Kranich Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct lia_buf b;
+        lia_buf_init(&b, 256);
+        assert_int_equal(lia_json_append_string(&b, cases[i].in), 0);
+        assert_string_equal(lia_buf_str(&b), cases[i].out);
+        json_error_t error;
+        json_t *back = json_loads(lia_buf_str(&b), JSON_DECODE_ANY, &error);
+        assert_non_null(back);
+        assert_string_equal(json_string_value(back), cases[i].in);
+        json_decref(back);
+        lia_buf_fini(&b);
+    }
+    struct lia_buf b;
+    lia_buf_init(&b, 6);
+    assert_int_equal(lia_json_append_string(&b, NULL), 0);
+    assert_string_equal(lia_buf_str(&b), "null");
+    assert_int_equal(lia_json_append_string(&b, "xyz"), -1);
+    lia_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_any_top_level),       cmocka_unit_test(test_depth_bound),
-        cmocka_unit_test(test_depth_bound_deep_body),    cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_pointer_rfc6901_examples), cmocka_unit_test(test_pointer_edges),
-        cmocka_unit_test(test_pointer_is_valid),
+        cmocka_unit_test(test_append_string), cmocka_unit_test(test_load_any_top_level),
+        cmocka_unit_test(test_depth_bound),   cmocka_unit_test(test_depth_bound_deep_body),
+        cmocka_unit_test(test_malformed),     cmocka_unit_test(test_pointer_rfc6901_examples),
+        cmocka_unit_test(test_pointer_edges), cmocka_unit_test(test_pointer_is_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
