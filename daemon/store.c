@@ -84,9 +84,11 @@ static const char ingest_sql[] =
     "  SELECT key, date_trunc('minute', before.created_at), -1"
     "  FROM before, unnest(before.buckets) AS key),"
     " bump AS ("
-    "  INSERT INTO bucket_deltas (dimension, value, minute, tickets)"
-    "  SELECT split_part(key, ':', 1), substr(key, strpos(key, ':') + 1), minute, sum(d)"
-    "  FROM delta GROUP BY key, minute HAVING sum(d) <> 0)"
+    "  INSERT INTO bucket_deltas (minute, keys, tickets)"
+    "  SELECT minute, array_agg(key), array_agg(d) FROM ("
+    "    SELECT key, minute, sum(d)::int AS d FROM delta GROUP BY key, minute"
+    "    HAVING sum(d) <> 0) AS per_key"
+    "  GROUP BY minute)"
     " SELECT input.o, CASE"
     "   WHEN ev.event_id IS NULL THEN 'd'"
     "   WHEN created.external_id IS NOT NULL THEN 'c'"
@@ -407,10 +409,11 @@ enum store_result store_ingest(PGconn *conn, struct ingest_item *const *items, s
  * its snapshot stay for the next run, and a concurrent run on another replica skips the rows
  * this one deleted, so nothing is counted twice. */
 static const char fold_sql[] =
-    "WITH moved AS (DELETE FROM bucket_deltas RETURNING dimension, value, minute, tickets)"
+    "WITH moved AS (DELETE FROM bucket_deltas RETURNING minute, keys, tickets)"
     " INSERT INTO bucket_minutes AS m (dimension, value, minute, tickets)"
-    " SELECT dimension, value, minute, sum(tickets) FROM moved"
-    " GROUP BY dimension, value, minute ORDER BY dimension, value, minute"
+    " SELECT split_part(key, ':', 1), substr(key, strpos(key, ':') + 1), minute, sum(d)"
+    " FROM moved, unnest(keys, tickets) AS u(key, d)"
+    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     " ON CONFLICT (dimension, value, minute) DO UPDATE SET tickets = m.tickets + excluded.tickets";
 
 long store_fold_bucket_deltas(PGconn *conn)

@@ -4,7 +4,8 @@
 ALTER TABLE tickets ADD COLUMN buckets text[] NOT NULL DEFAULT '{}';
 
 -- Minute counts. Each group commit appends its changes to bucket_deltas in the same
--- transaction as its tickets (an append costs far less than updating hot counter rows);
+-- transaction as its tickets, one row per minute (an append costs far less than updating
+-- hot counter rows);
 -- liaisond folds the deltas into bucket_minutes every few seconds. bucket_counts is always
 -- the exact sum of both.
 CREATE TABLE bucket_minutes (
@@ -16,18 +17,19 @@ CREATE TABLE bucket_minutes (
 );
 CREATE INDEX bucket_minutes_minute ON bucket_minutes (minute);
 
+-- One row per group commit and minute: keys[i] ("dimension:value") changed by tickets[i].
 CREATE TABLE bucket_deltas (
-    dimension text        NOT NULL,
-    value     text        NOT NULL,
-    minute    timestamptz NOT NULL,
-    tickets   integer     NOT NULL
+    minute  timestamptz NOT NULL,
+    keys    text[]      NOT NULL,
+    tickets integer[]   NOT NULL
 );
 
 CREATE VIEW bucket_counts AS
 SELECT dimension, value, minute, sum(tickets)::integer AS tickets
 FROM (SELECT dimension, value, minute, tickets FROM bucket_minutes
       UNION ALL
-      SELECT dimension, value, minute, tickets FROM bucket_deltas) AS parts
+      SELECT split_part(key, ':', 1), substr(key, strpos(key, ':') + 1), minute, d
+      FROM bucket_deltas, unnest(keys, tickets) AS u(key, d)) AS parts
 GROUP BY dimension, value, minute
 HAVING sum(tickets) <> 0;
 
