@@ -17,23 +17,25 @@
 #define INGEST_STATEMENT "liaison_ingest"
 #define LOCK_STATEMENT   "liaison_lock_updated"
 
-/* Dedup first (ticket_events), then creates (the first create of a ticket wins) and updates
- * (already merged with the stored ticket by the caller, or inserted when the create was never
- * seen). Rows are taken in key order so concurrent writers lock in the same order. The minute
- * counts move with the tickets, appended to bucket_deltas: +1 for every key a stored ticket now
- * has, -1 for every key it had before an update. The CASE merges only matter when a concurrent
- * writer inserted the ticket after this batch read it. */
+/* A create is recognised by its ticket id (the first create of a ticket wins); an update by
+ * its delivery, recorded in ticket_events. Updates arrive already merged with the stored
+ * ticket by the caller, or are inserted when the create was never seen. Rows are taken in key
+ * order so concurrent writers lock in the same order. The minute counts move with the
+ * tickets, appended to bucket_deltas: +1 for every key a stored ticket now has, -1 for every
+ * key it had before an update. The CASE merges only matter when a concurrent writer inserted
+ * the ticket after this batch read it. */
 static const char ingest_sql[] =
     "WITH input AS ("
     "  SELECT * FROM json_to_recordset($1::json) AS i(o int, s text, e text, k text, x text,"
     "    c bigint, r bigint, co text, re text, a text, t text, p text, v text, f text[],"
     "    su text, l text, w text, b text[])),"
     " ev AS ("
-    "  INSERT INTO ticket_events (source, event_id, kind, received_at)"
-    "  SELECT s, e, k, to_timestamp(r / 1000.0) FROM input ORDER BY s, e"
+    "  INSERT INTO ticket_events (source, event_id, received_at)"
+    "  SELECT s, e, to_timestamp(r / 1000.0) FROM input WHERE k = 'update' ORDER BY s, e"
     "  ON CONFLICT DO NOTHING RETURNING source, event_id),"
-    " fresh AS (SELECT input.* FROM input JOIN ev ON ev.source = input.s AND ev.event_id = "
-    "input.e),"
+    " fresh AS ("
+    "  SELECT input.* FROM input LEFT JOIN ev ON ev.source = input.s AND ev.event_id = input.e"
+    "  WHERE input.k = 'create' OR ev.event_id IS NOT NULL),"
     " before AS ("
     "  SELECT t.source, t.external_id, t.created_at, t.buckets FROM tickets t"
     "  JOIN fresh ON t.source = fresh.s AND t.external_id = fresh.x AND fresh.k = 'update'),"
@@ -90,12 +92,10 @@ static const char ingest_sql[] =
     "    HAVING sum(d) <> 0) AS per_key"
     "  GROUP BY minute)"
     " SELECT input.o, CASE"
-    "   WHEN ev.event_id IS NULL THEN 'd'"
     "   WHEN created.external_id IS NOT NULL THEN 'c'"
     "   WHEN updated.external_id IS NULL THEN 'd'"
     "   WHEN updated.inserted THEN 'c' ELSE 'u' END"
     " FROM input"
-    " LEFT JOIN ev ON ev.source = input.s AND ev.event_id = input.e"
     " LEFT JOIN created ON created.source = input.s AND created.external_id = input.x"
     "   AND input.k = 'create'"
     " LEFT JOIN updated ON updated.source = input.s AND updated.external_id = input.x"

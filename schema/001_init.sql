@@ -23,11 +23,11 @@ CREATE TABLE tickets (
 
 CREATE INDEX tickets_created_at ON tickets (created_at);
 
--- Every accepted delivery, so a helpdesk's retry of the same event is recognised.
+-- Every accepted update delivery, so a helpdesk's retry of the same update is recognised. A
+-- retried create is recognised by its ticket id (tickets.event_id keeps its delivery id).
 CREATE TABLE ticket_events (
     source      text        NOT NULL,
     event_id    text        NOT NULL,
-    kind        text        NOT NULL CHECK (kind IN ('create', 'update')),
     received_at timestamptz NOT NULL,
     PRIMARY KEY (source, event_id)
 );

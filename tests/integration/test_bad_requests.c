@@ -586,8 +586,7 @@ static void test_bad_requests_then_good(void **state)
         NCASES);
     assert_int_equal(h_sql_int(env, "SELECT count(*) FROM tickets", (char *)NULL),
                      NCASES + naccepted);
-    assert_int_equal(h_sql_int(env, "SELECT count(*) FROM ticket_events", (char *)NULL),
-                     NCASES + naccepted);
+    assert_int_equal(h_sql_int(env, "SELECT count(*) FROM ticket_events", (char *)NULL), 0);
     env->passed = true;
 }
 
