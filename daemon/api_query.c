@@ -5,6 +5,7 @@
 #include "http.h"
 
 #include "accounts.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "mem.h"
 #include "parse.h"
@@ -12,6 +13,7 @@
 #include "timeutil.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +31,36 @@ static json_t *time_json(int64_t ms)
     return json_string(lia_time_format(ms, text));
 }
 
-/* JSON has no NaN: an undefined ratio is null. Figures are rounded for people to read. */
-static json_t *real_or_null(double x)
+/* The large answers (buckets, series) are written straight into a buffer: building a jansson
+ * tree and printing it cost more than computing them. Figures are rounded for people to read;
+ * JSON has no NaN, so an undefined figure is null. */
+static void put_real(struct lia_buf *b, const char *name, double x)
 {
-    if (!isfinite(x)) {
-        return json_null();
+    if (isfinite(x)) {
+        lia_buf_printf(b, ",\"%s\":%.3f", name, round(x * 1000.0) / 1000.0);
+    } else {
+        lia_buf_printf(b, ",\"%s\":null", name);
     }
-    return json_real(round(x * 1000.0) / 1000.0);
+}
+
+static void put_time(struct lia_buf *b, const char *name, int64_t ms, bool present)
+{
+    char text[LIA_TIME_STR_LEN];
+    if (present) {
+        lia_buf_printf(b, ",\"%s\":\"%s\"", name, lia_time_format(ms, text));
+    } else {
+        lia_buf_printf(b, ",\"%s\":null", name);
+    }
+}
+
+/* {"dimension":...,"from":...,"to":...,"expected_model":... shared by buckets and series. */
+static void put_header(struct lia_buf *b, const char *dimension, int64_t from_ms, int64_t to_ms)
+{
+    lia_buf_append_str(b, "{\"dimension\":");
+    lia_json_append_string(b, dimension);
+    put_time(b, "from", from_ms, true);
+    put_time(b, "to", to_ms, true);
+    lia_buf_append_str(b, ",\"expected_model\":\"trailing_7d_mean\"");
 }
 
 static int param_uint(struct req *r, const char *name, uint64_t def, uint64_t min, uint64_t max,
@@ -94,16 +119,21 @@ static int param_window(struct req *r, int64_t now_ms, int64_t *from_ms, int64_t
     return 0;
 }
 
-static json_t *bucket_json(const struct lia_bucket_stat *b)
+static void put_bucket(struct lia_buf *b, const struct lia_bucket_stat *row)
 {
-    return json_pack("{s:s, s:I, s:o, s:I, s:o, s:o, s:o, s:I, s:b, s:o, s:o}", "value",
-                     lia_bucket_value(b->key), "count", (json_int_t)b->count, "expected",
-                     real_or_null(b->expected), "week_ago", (json_int_t)b->week_ago,
-                     "mean_per_minute", real_or_null(b->mean_per_minute), "ratio",
-                     real_or_null(b->ratio), "excess", real_or_null(b->excess), "distinct_accounts",
-                     (json_int_t)b->accounts, "accounts_estimated", b->accounts_estimated,
-                     "first_ticket_at", b->count > 0 ? time_json(b->first_ms) : json_null(),
-                     "last_ticket_at", b->count > 0 ? time_json(b->last_ms) : json_null());
+    lia_buf_append_str(b, "{\"value\":");
+    lia_json_append_string(b, lia_bucket_value(row->key));
+    lia_buf_printf(b, ",\"count\":%lld", (long long)row->count);
+    put_real(b, "expected", row->expected);
+    lia_buf_printf(b, ",\"week_ago\":%lld", (long long)row->week_ago);
+    put_real(b, "mean_per_minute", row->mean_per_minute);
+    put_real(b, "ratio", row->ratio);
+    put_real(b, "excess", row->excess);
+    lia_buf_printf(b, ",\"distinct_accounts\":%llu,\"accounts_estimated\":%s",
+                   (unsigned long long)row->accounts, row->accounts_estimated ? "true" : "false");
+    put_time(b, "first_ticket_at", row->first_ms, row->count > 0);
+    put_time(b, "last_ticket_at", row->last_ms, row->count > 0);
+    lia_buf_append_str(b, "}");
 }
 
 static enum MHD_Result buckets_handler(struct req *r)
@@ -132,16 +162,17 @@ static enum MHD_Result buckets_handler(struct req *r)
         lia_rollup_buckets(rollup, dim, from_ms, to_ms, &w.filter, min_count, limit, &n);
     engine_read_end(r->app->engine);
 
-    json_t *list = json_array();
+    struct lia_buf body;
+    lia_buf_init(&body, SIZE_MAX / 4);
+    put_header(&body, lia_dimension_name(dim), from_ms, to_ms);
+    lia_buf_append_str(&body, ",\"buckets\":[");
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(list, bucket_json(&rows[i]));
+        lia_buf_append_str(&body, i > 0 ? "," : "");
+        put_bucket(&body, &rows[i]);
     }
+    lia_buf_append_str(&body, "]}");
     free(rows);
-    return http_reply_json(r, MHD_HTTP_OK,
-                           json_pack("{s:s, s:o, s:o, s:s, s:o}", "dimension",
-                                     lia_dimension_name(dim), "from", time_json(from_ms), "to",
-                                     time_json(to_ms), "expected_model", "trailing_7d_mean",
-                                     "buckets", list));
+    return http_reply_buf(r, MHD_HTTP_OK, &body);
 }
 
 /* "dimension" and "value" as one normalised bucket key. */
@@ -212,21 +243,24 @@ static enum MHD_Result series_handler(struct req *r)
         lia_rollup_series(rollup, key, from_ms, to_ms, step_ms, &w.filter, &n);
     engine_read_end(r->app->engine);
 
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(list, json_pack("{s:o, s:I, s:o}", "t", time_json(points[i].t_ms),
-                                              "count", (json_int_t)points[i].count, "expected",
-                                              real_or_null(points[i].expected)));
-    }
-    free(points);
     char dim[LIA_BUCKET_KEY_MAX];
     snprintf(dim, sizeof(dim), "%.*s", (int)(strchr(key, ':') - key), key);
-    return http_reply_json(r, MHD_HTTP_OK,
-                           json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:o}", "dimension", dim,
-                                     "value", lia_bucket_value(key), "from", time_json(from_ms),
-                                     "to", time_json(to_ms), "step_seconds",
-                                     (json_int_t)(step_ms / 1000), "expected_model",
-                                     "trailing_7d_mean", "points", list));
+    struct lia_buf body;
+    lia_buf_init(&body, SIZE_MAX / 4);
+    put_header(&body, dim, from_ms, to_ms);
+    lia_buf_append_str(&body, ",\"value\":");
+    lia_json_append_string(&body, lia_bucket_value(key));
+    lia_buf_printf(&body, ",\"step_seconds\":%lld,\"points\":[", (long long)(step_ms / 1000));
+    for (size_t i = 0; i < n; i++) {
+        char t[LIA_TIME_STR_LEN];
+        lia_buf_printf(&body, "%s{\"t\":\"%s\",\"count\":%lld", i > 0 ? "," : "",
+                       lia_time_format(points[i].t_ms, t), (long long)points[i].count);
+        put_real(&body, "expected", points[i].expected);
+        lia_buf_append_str(&body, "}");
+    }
+    lia_buf_append_str(&body, "]}");
+    free(points);
+    return http_reply_buf(r, MHD_HTTP_OK, &body);
 }
 
 static enum MHD_Result dimensions_handler(struct req *r)

@@ -181,6 +181,13 @@ enum MHD_Result http_reply_json_validated(struct req *r, json_t *body, const cha
     return ret;
 }
 
+enum MHD_Result http_reply_buf(struct req *r, unsigned status, struct lia_buf *body)
+{
+    enum MHD_Result ret = queue(r, status, lia_buf_str(body), body->len, NULL);
+    lia_buf_fini(body);
+    return ret;
+}
+
 enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);

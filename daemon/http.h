@@ -70,6 +70,8 @@ void http_stop(struct http_server *s);
 
 /* Queues a JSON reply (steals body). */
 enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *body);
+/* Queues a JSON reply already written into body, and finalises body. */
+enum MHD_Result http_reply_buf(struct req *r, unsigned status, struct lia_buf *body);
 /* Queues {"error":{"code","message"}} with the status of code; 503 carries Retry-After. */
 enum MHD_Result http_reply_error(struct req *r, enum lia_errcode code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

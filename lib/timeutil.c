@@ -254,8 +254,26 @@ char *lia_time_format(int64_t ms, char *out)
     civil_from_days(days, &year, &month, &day);
     int milli = (int)(rem % MS_PER_SECOND);
     int secs = (int)(rem / MS_PER_SECOND);
-    snprintf(out, LIA_TIME_STR_LEN, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)year, month,
-             day, secs / 3600, secs / 60 % 60, secs % 60, milli);
+    if (year < 0 || year > 9999) {
+        snprintf(out, LIA_TIME_STR_LEN, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)year,
+                 month, day, secs / 3600, secs / 60 % 60, secs % 60, milli);
+        return out;
+    }
+    /* Written digit by digit: series answers format one time per point. */
+    const int fields[] = {(int)year, month, day, secs / 3600, secs / 60 % 60, secs % 60, milli};
+    const int widths[] = {4, 2, 2, 2, 2, 2, 3};
+    const char after[] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+    char *p = out;
+    for (int f = 0; f < 7; f++) {
+        int v = fields[f];
+        for (int w = widths[f] - 1; w >= 0; w--) {
+            p[w] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        p += widths[f];
+        *p++ = after[f];
+    }
+    *p = '\0';
     return out;
 }
 
