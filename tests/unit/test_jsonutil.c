@@ -333,8 +333,10 @@ static void test_append_string(void **state)
         {"plain", "\"plain\""},
         {"a\"b\\c", "\"a\\\"b\\\\c\""},
         {"tab\tnl\n\x01\x1f", "\"tab\\u0009nl\\u000a\\u0001\\u001f\""},
-        {"Kranich Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac",
-         "\"Kranich Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac\""},
+        {"Kranich Gr\xc3\xbc\xc3\x9f"
+         "e \xe2\x82\xac",
+         "\"Kranich Gr\xc3\xbc\xc3\x9f"
+         "e \xe2\x82\xac\""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct lia_buf b;
