@@ -1361,3 +1361,30 @@ int h_get(const struct h_env *env, const char *path, const char *token, const ch
     req.headers[k] = NULL;
     return h_http_full(env, NULL, &req, resp, 0);
 }
+
+struct h_env *h_env_new(void **state, bool with_db)
+{
+    struct h_env *env = calloc(1, sizeof(*env));
+    assert_non_null(env);
+    *state = env;
+    h_env_init(env, with_db);
+    return env;
+}
+
+int h_env_teardown(void **state)
+{
+    struct h_env *env = *state;
+    if (env != NULL) {
+        h_env_fini(env);
+        free(env);
+        *state = NULL;
+    }
+    return 0;
+}
+
+void h_serve(struct h_env *env, const char *yaml)
+{
+    h_write_config(env, 0, NULL, yaml);
+    h_migrate(env);
+    h_start(env);
+}

@@ -61,6 +61,14 @@ void h_env_init(struct h_env *env, bool with_db);
  * directory. Safe on a zeroed or half-initialised env. */
 void h_env_fini(struct h_env *env);
 
+/* cmocka setup helper: a new env (h_env_init) stored in *state; free it with
+ * h_env_teardown. Fails the test on error. */
+struct h_env *h_env_new(void **state, bool with_db);
+/* cmocka teardown: h_env_fini and free the env in *state. Returns 0. */
+int h_env_teardown(void **state);
+/* Writes the config (yaml), migrates env's database and starts the daemon. */
+void h_serve(struct h_env *env, const char *yaml);
+
 /* Writes env's config file: "listen: 127.0.0.1:<port>", "database_url: <url>" (NULL: the
  * env's database), then yaml verbatim. Fails the test on error. */
 void h_write_config(struct h_env *env, int port, const char *database_url, const char *yaml);

@@ -343,25 +343,7 @@ static const struct bad_case cases[] = {
 
 static int setup(void **state)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return -1;
-    }
-    *state = env;
-    h_env_init(env, true);
-    h_write_config(env, 0, NULL, config_yaml);
-    h_migrate(env);
-    h_start(env);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct h_env *env = *state;
-    if (env != NULL) {
-        h_env_fini(env);
-        free(env);
-    }
+    h_serve(h_env_new(state, true), config_yaml);
     return 0;
 }
 
@@ -593,7 +575,7 @@ static void test_bad_requests_then_good(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_bad_requests_then_good, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_requests_then_good, setup, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

@@ -24,22 +24,7 @@
 
 static int setup(void **state)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return -1;
-    }
-    *state = env;
-    h_env_init(env, true);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct h_env *env = *state;
-    if (env != NULL) {
-        h_env_fini(env);
-        free(env);
-    }
+    h_env_new(state, true);
     return 0;
 }
 
@@ -174,8 +159,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sighup_applies_sources_and_keeps_a_bad_file_out, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_check_and_print_config, setup, teardown),
+                                        h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_check_and_print_config, setup, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

@@ -62,36 +62,13 @@ struct load {
 
 static int setup_with_db(void **state)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return -1;
-    }
-    *state = env;
-    h_env_init(env, true);
-    h_write_config(env, 0, NULL, config_yaml);
-    h_migrate(env);
-    h_start(env);
+    h_serve(h_env_new(state, true), config_yaml);
     return 0;
 }
 
 static int setup_without_db(void **state)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return -1;
-    }
-    *state = env;
-    h_env_init(env, false);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct h_env *env = *state;
-    if (env != NULL) {
-        h_env_fini(env);
-        free(env);
-    }
+    h_env_new(state, false);
     return 0;
 }
 
@@ -364,10 +341,11 @@ static void test_database_unreachable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sigterm_under_load, setup_with_db, teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_under_load, setup_with_db, h_env_teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_under_load_then_restart, setup_with_db,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_database_unreachable, setup_without_db, teardown),
+                                        h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_database_unreachable, setup_without_db,
+                                        h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

@@ -50,38 +50,14 @@ static const char config_yaml[] = "log:\n"
 
 static int setup(void **state)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return -1;
-    }
-    *state = env;
-    h_env_init(env, true);
-    h_write_config(env, 0, NULL, config_yaml);
-    h_migrate(env);
-    h_start(env);
+    h_serve(h_env_new(state, true), config_yaml);
     return 0;
 }
 
 /* A database without the schema, and a config; no daemon yet. */
 static int setup_unmigrated(void **state)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return -1;
-    }
-    *state = env;
-    h_env_init(env, true);
-    h_write_config(env, 0, NULL, config_yaml);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct h_env *env = *state;
-    if (env != NULL) {
-        h_env_fini(env);
-        free(env);
-    }
+    h_write_config(h_env_new(state, true), 0, NULL, config_yaml);
     return 0;
 }
 
@@ -380,14 +356,15 @@ static void test_serve_needs_current_schema(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_health_and_ready, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_generic_create_redeliver_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_generic_defaults_and_regions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zendesk_event_subscribed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_zendesk_trigger_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_raw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_health_and_ready, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_generic_create_redeliver_update, setup,
+                                        h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_generic_defaults_and_regions, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_zendesk_event_subscribed, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_zendesk_trigger_fields, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_store_raw, setup, h_env_teardown),
         cmocka_unit_test_setup_teardown(test_serve_needs_current_schema, setup_unmigrated,
-                                        teardown),
+                                        h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

@@ -68,16 +68,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct h_env *env = *state;
-    if (env != NULL) {
-        h_env_fini(env);
-        free(env);
-    }
-    return 0;
-}
-
 /* ---- requests ---- */
 
 /* Sends method path with the bearer token (NULL: none), a body of content_type (both may be
@@ -1095,16 +1085,16 @@ static void test_accounts_import(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parameter_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_series_point_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_series, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dimensions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_etag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets_etag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_accounts_import, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auth, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_parameter_errors, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_series_point_limit, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_series, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_dimensions, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_etag, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_etag, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_cors, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_accounts_import, setup, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }
