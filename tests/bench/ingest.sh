@@ -29,17 +29,16 @@
 # Missed speed targets are reported as FAIL lines but do not change the exit status.
 set -euo pipefail
 
+bench_name=ingest.sh
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "$0")/common.sh"
+
 caller_dir=$PWD
 cd "$(dirname "$0")/../.."
 root=$PWD
 
 usage() {
     sed -n '3,30s/^# \{0,1\}//p' "$0"
-}
-
-die() {
-    echo "ingest.sh: $*" >&2
-    exit 1
 }
 
 duration=10
@@ -166,22 +165,6 @@ gen_pids=()
 nginx_pidfile=$work/nginx/nginx.pid
 pg_started=0
 
-# Stops a child with SIGTERM (SIGKILL after 10 s); returns its exit status.
-stop_pid() {
-    local pid=$1 i status=0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "ingest.sh: PID $pid did not stop within 10 s; killing it" >&2
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || status=$?
-    return "$status"
-}
-
 # nginx daemonises, so it is not a child of this script: its master's PID is in the pid file.
 stop_nginx() {
     local pid i
@@ -227,16 +210,6 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
-# Value of key=value in a line of "WRK k=v ..." output.
-field() {
-    sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<"$2" | head -n 1
-}
-
-# Microseconds to milliseconds with two decimals.
-ms() {
-    awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'
-}
-
 # Runs wrk with the request files and sets line to its WRK summary line. $1: label, $2: URL,
 # $3: mode (once|cycle), $4: prefix for the acknowledged ticket ids or "-".
 run_wrk() {
@@ -247,10 +220,6 @@ run_wrk() {
     line=$(grep '^WRK requests=' "$out") ||
         die "wrk against $label printed no summary: $(tail -n 5 "$out")"
     sed -n 's/^WRK first_error=/    first non-2xx answer: /p' "$out"
-}
-
-psql_bench() {
-    PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -At -d "$pg_url" "$@"
 }
 
 # A TCP port nothing listens on at the moment of the check.
@@ -479,21 +448,6 @@ for s in liaisond nginx pgbench; do
     printf '%-9s %12s %9s %9s  %s\n' "$s" "${rps[$s]}" "${p50[$s]}" "${p99[$s]}" "${note[$s]}"
 done
 echo
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
-}
-verdict() {
-    # $1 value, $2 operator (ge|le), $3 target
-    awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "ge") ? v >= t : v <= t;
-        print ok ? "PASS" : "FAIL" }'
-}
-target() {
-    if [ "$smoke" = 1 ]; then
-        echo "$1"
-    else
-        echo "$1  $(verdict "$2" "$3" "$4")"
-    fi
-}
 if selected liaisond && selected nginx; then
     r=$(ratio "${rps[liaisond]}" "${rps[nginx]}")
     target "liaisond / nginx   = $r  (target >= 0.20)" "$r" ge 0.20

@@ -26,6 +26,10 @@
 # Exit status: 0 when the run completed and every check passed; 1 otherwise. Missed targets
 # are reported as FAIL lines but do not change the exit status.
 set -euo pipefail
+
+bench_name=read.sh
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "$0")/common.sh"
 # Decimal points in $EPOCHREALTIME and awk output, whatever the caller's locale.
 export LC_ALL=C
 
@@ -35,11 +39,6 @@ root=$PWD
 
 usage() {
     sed -n '3,27s/^# \{0,1\}//p' "$0"
-}
-
-die() {
-    echo "read.sh: $*" >&2
-    exit 1
 }
 
 tickets=5000000
@@ -135,22 +134,6 @@ copy_pid=
 index_pids=()
 pg_started=0
 
-# Stops a child with SIGTERM (SIGKILL after 10 s); returns its exit status.
-stop_pid() {
-    local pid=$1 i status=0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "read.sh: PID $pid did not stop within 10 s; killing it" >&2
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || status=$?
-    return "$status"
-}
-
 cleanup() {
     local status=$?
     set +e
@@ -177,48 +160,15 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
-# Value of key=value in a line of "KEY k=v ..." output.
-field() {
-    sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<"$2" | head -n 1
-}
-
-# Microseconds to milliseconds with two decimals.
-ms() {
-    awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'
-}
-
 # Seconds since $1 (an $EPOCHREALTIME), one decimal.
 since() {
     awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'
-}
-
-psql_bench() {
-    PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -At \
-        -d "$pg_url" "$@"
 }
 
 # VmRSS, VmHWM of a process in MiB, one decimal: "rss hwm".
 memory_mib() {
     awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 }
         END { printf "%.1f %.1f\n", r / 1024, h / 1024 }' "/proc/$1/status"
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
-}
-
-verdict() {
-    # $1 value, $2 operator (ge|le), $3 target
-    awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "ge") ? v >= t : v <= t;
-        print ok ? "PASS" : "FAIL" }'
-}
-
-target() {
-    if [ "$smoke" = 1 ]; then
-        echo "$1"
-    else
-        echo "$1  $(verdict "$2" "$3" "$4")"
-    fi
 }
 
 failures=0
