@@ -55,3 +55,23 @@ target() {
         echo "$1  $(verdict "$2" "$3" "$4")"
     fi
 }
+
+# Sets liaisond to an executable daemon: the given path (relative to the caller's directory,
+# caller_dir), else the default build directories under root.
+find_liaisond() {
+    if [ -z "$liaisond" ]; then
+        for candidate in "$root/build/daemon/liaisond" "$root/build/release/daemon/liaisond"; do
+            if [ -x "$candidate" ]; then
+                liaisond=$candidate
+                break
+            fi
+        done
+    fi
+    case "$liaisond" in
+    '' | /*) ;;
+    *) liaisond=$caller_dir/$liaisond ;;
+    esac
+    if [ -z "$liaisond" ] || [ ! -x "$liaisond" ]; then
+        die "liaisond not found; build it first: cmake -S . -B build && cmake --build build -j\$(nproc)"
+    fi
+}

@@ -126,21 +126,7 @@ if selected pgbench; then
 fi
 # The schema comes from liaisond's own migrations, so pgbench needs the binary too.
 if selected liaisond || selected pgbench; then
-    if [ -z "$liaisond" ]; then
-        for candidate in "$root/build/daemon/liaisond" "$root/build/release/daemon/liaisond"; do
-            if [ -x "$candidate" ]; then
-                liaisond=$candidate
-                break
-            fi
-        done
-    fi
-    case "$liaisond" in
-    '' | /*) ;;
-    *) liaisond=$caller_dir/$liaisond ;;
-    esac
-    if [ -z "$liaisond" ] || [ ! -x "$liaisond" ]; then
-        die "liaisond not found; build it first: cmake -S . -B build && cmake --build build -j\$(nproc)"
-    fi
+    find_liaisond
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -106,21 +106,7 @@ for tool in wrk cc curl; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run deploy/install-deps.sh --bench"
 done
 pgbin=$(deploy/pg-local.sh bindir)
-if [ -z "$liaisond" ]; then
-    for candidate in "$root/build/daemon/liaisond" "$root/build/release/daemon/liaisond"; do
-        if [ -x "$candidate" ]; then
-            liaisond=$candidate
-            break
-        fi
-    done
-fi
-case "$liaisond" in
-'' | /*) ;;
-*) liaisond=$caller_dir/$liaisond ;;
-esac
-if [ -z "$liaisond" ] || [ ! -x "$liaisond" ]; then
-    die "liaisond not found; build it first: cmake -S . -B build && cmake --build build -j\$(nproc)"
-fi
+find_liaisond
 
 # ---------------------------------------------------------------------------------------------
 # Work directory and cleanup. Everything started here is stopped by its PID on any exit.
