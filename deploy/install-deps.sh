@@ -47,7 +47,8 @@ if [ "$with_tests" = 1 ]; then
     want+=("${testing[@]}")
 fi
 
-installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "${want[@]}" 2>/dev/null |
+# dpkg-query exits non-zero when it has never heard of a package: that only means "missing".
+installed=" $({ dpkg-query -W -f='${Package}:${Status}\n' "${want[@]}" 2>/dev/null || true; } |
     sed -n 's/:install ok installed$//p' | tr '\n' ' ')"
 missing=()
 for pkg in "${want[@]}"; do
