@@ -105,6 +105,12 @@ static enum MHD_Result webhook_handler(struct req *r)
         return http_reply_err(r, &err);
     }
     if (outcome == LIA_PARSE_IGNORE) {
+        /* A vendor's URL validation (Front's x-front-challenge) wants its value echoed. */
+        const char *challenge =
+            src->adapter->challenge != NULL ? src->adapter->challenge(src, &lreq) : NULL;
+        if (challenge != NULL) {
+            return http_reply_json(r, MHD_HTTP_OK, json_pack("{s:s}", "challenge", challenge));
+        }
         return http_reply_json(r, MHD_HTTP_OK,
                                json_pack("{s:s, s:s}", "status", "ignored", "reason",
                                          "the delivery carries no ticket event"));

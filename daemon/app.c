@@ -30,6 +30,7 @@ void app_init(struct app *app, struct lia_config *cfg)
     app->batcher = NULL;
     app->engine = NULL;
     app->pool = NULL;
+    app->notifier = NULL;
     atomic_init(&app->schema_current, false);
     atomic_init(&app->draining, false);
 }

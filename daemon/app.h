@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+struct notifier;
+
 struct snapshot {
     struct lia_config *cfg;
     uint64_t generation; /* 1 for the first configuration, +1 per reload */
@@ -25,6 +27,7 @@ struct app {
     struct batcher *batcher;
     struct engine *engine;
     struct pgpool *pool;
+    struct notifier *notifier;  /* outbound notifications: wake it after queuing */
     atomic_bool schema_current; /* migrations match this binary */
     atomic_bool draining;       /* shutting down: new requests get 503 */
 };

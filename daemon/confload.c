@@ -254,9 +254,60 @@ static bool resolve_token(struct lia_token *t, struct lia_errlist *errs)
     return true;
 }
 
+/* Gives target t one value (its url, or when key its routing key or secret) from prefix + NAME
+ * (see lia_config_notify_env_name) when set and not empty, else from the variable var names
+ * (the value of key var_key). Returns false after adding an error. */
+static bool resolve_notify_value(struct lia_notify_target *t, bool key, const char *prefix,
+                                 const char *var, const char *var_key, int line,
+                                 struct lia_errlist *errs)
+{
+    char env[128];
+    char path[160];
+
+    if (lia_config_notify_env_name(prefix, t->name, env, sizeof(env)) == 0) {
+        const char *v = getenv(env);
+        if (v != NULL && v[0] != '\0') {
+            lia_config_notify_set_secret(t, key, v);
+            return true;
+        }
+    }
+    if (var != NULL) {
+        const char *v = getenv(var);
+        snprintf(path, sizeof(path), "notifications.%s.%s", t->name, var_key);
+        if (v == NULL || v[0] == '\0') {
+            add_error(errs, line, path, "environment variable %s is %s", var,
+                      v == NULL ? "not set" : "empty");
+            return false;
+        }
+        lia_config_notify_set_secret(t, key, v);
+    }
+    return true;
+}
+
+/* Gives notification target t its url and its routing key (pagerduty) or secret (webhook) from
+ * the environment when named there. Returns false after adding an error. */
+static bool resolve_notify(struct lia_notify_target *t, struct lia_errlist *errs)
+{
+    bool pagerduty = t->type != NULL && strcmp(t->type, "pagerduty") == 0;
+    bool webhook = t->type != NULL && strcmp(t->type, "webhook") == 0;
+    int url_line = t->url_line != 0 ? t->url_line : t->line;
+    int key_line = t->key_line != 0 ? t->key_line : t->line;
+
+    bool ok = resolve_notify_value(t, false, LIA_NOTIFY_URL_ENV_PREFIX, t->url_env, "url_env",
+                                   url_line, errs);
+    if (pagerduty || webhook) {
+        ok = resolve_notify_value(t, true, LIA_NOTIFY_KEY_ENV_PREFIX,
+                                  pagerduty ? t->routing_key_env : t->secret_env,
+                                  pagerduty ? "routing_key_env" : "secret_env", key_line, errs) &&
+             ok;
+    }
+    return ok;
+}
+
 /* Appends the errors of lia_config_validate, leaving out its "no secret" for sources whose
  * secret could not be read, and its "no token" for tokens whose variable was not set: that was
- * already said, with the reason. unresolved has one flag per source, then one per token. */
+ * already said, with the reason. unresolved has one flag per source, then one per token, then
+ * one per notification target. */
 static void validate(const struct lia_config *cfg, const bool *unresolved, struct lia_errlist *errs)
 {
     struct lia_errlist found = {0};
@@ -272,6 +323,11 @@ static void validate(const struct lia_config *cfg, const bool *unresolved, struc
         for (size_t j = 0; j < cfg->ntokens && !repeat; j++) {
             snprintf(path, sizeof(path), "tokens.%s", cfg->tokens[j].name);
             repeat = unresolved[cfg->nsources + j] && strcmp(found.items[i].path, path) == 0;
+        }
+        for (size_t j = 0; j < cfg->notify.ntargets && !repeat; j++) {
+            snprintf(path, sizeof(path), "notifications.%s", cfg->notify.targets[j].name);
+            repeat = unresolved[cfg->nsources + cfg->ntokens + j] &&
+                     strcmp(found.items[i].path, path) == 0;
         }
         if (!repeat) {
             lia_errlist_add(errs, &found.items[i]);
@@ -304,12 +360,16 @@ struct lia_config *confload_load(const char *path, struct lia_errlist *errs)
             add_error(errs, 0, NULL, "LIAISON_DATABASE_URL: %s", err.msg);
         }
     }
-    bool *unresolved = xcalloc(cfg->nsources + cfg->ntokens, sizeof(bool));
+    bool *unresolved = xcalloc(cfg->nsources + cfg->ntokens + cfg->notify.ntargets, sizeof(bool));
     for (size_t i = 0; i < cfg->nsources; i++) {
         unresolved[i] = !resolve_secret(path, &cfg->sources[i], errs);
     }
     for (size_t i = 0; i < cfg->ntokens; i++) {
         unresolved[cfg->nsources + i] = !resolve_token(&cfg->tokens[i], errs);
+    }
+    for (size_t i = 0; i < cfg->notify.ntargets; i++) {
+        unresolved[cfg->nsources + cfg->ntokens + i] =
+            !resolve_notify(&cfg->notify.targets[i], errs);
     }
     validate(cfg, unresolved, errs);
     free(unresolved);

@@ -22,6 +22,9 @@
  * - each token's value comes from LIAISON_TOKEN_<NAME> (see lia_config_token_env_name) when set
  *   and not empty; else the variable named by token_env, which must be set and not empty; else
  *   the inline token or token_sha256;
+ * - each notification target's url comes from LIAISON_NOTIFY_URL_<NAME> when set and not empty,
+ *   else the variable named by url_env, else the inline url; its routing key (pagerduty) or
+ *   secret (webhook) likewise from LIAISON_NOTIFY_KEY_<NAME>, routing_key_env or secret_env;
  * - lia_config_validate.
  * Returns a new config (free with lia_config_free), or NULL with every problem appended to errs
  * (line 0 for problems with the file itself). Reads the environment: call it from one thread. */

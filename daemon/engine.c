@@ -19,16 +19,50 @@ struct engine {
     struct lia_rollup *rollup;
     struct lia_strmap tiers;
     int64_t horizon_ms;
+    const struct lia_config *cfg;
+    struct lia_detect *detect;
+    bool detecting;               /* rebuilt: the detector takes tickets and time */
+    struct lia_esc_event *events; /* raised, not yet taken */
+    size_t nevents, events_cap;
 };
 
-struct engine *engine_new(const struct lia_rollup_opts *opts)
+/* The detector's sink: runs under the write lock. */
+static void keep_event(void *ctx, const struct lia_esc_event *ev)
+{
+    struct engine *e = ctx;
+    if (e->nevents == e->events_cap) {
+        e->events_cap = e->events_cap ? e->events_cap * 2 : 16;
+        e->events = xrealloc(e->events, e->events_cap * sizeof(*e->events));
+    }
+    e->events[e->nevents++] = *ev;
+}
+
+static void new_detector(struct engine *e)
+{
+    lia_detect_free(e->detect);
+    e->detect = lia_detect_new(e->cfg);
+    lia_detect_set_sinks(e->detect, keep_event, NULL, e);
+    e->detecting = false;
+}
+
+struct engine *engine_new(const struct lia_rollup_opts *opts, const struct lia_config *cfg)
 {
     struct engine *e = xcalloc(1, sizeof(*e));
     pthread_rwlock_init(&e->lock, NULL);
     e->rollup = lia_rollup_new(opts);
     e->horizon_ms = opts->horizon_ms;
+    e->cfg = cfg;
     lia_strmap_init(&e->tiers);
+    new_detector(e);
     return e;
+}
+
+void engine_set_config(struct engine *e, const struct lia_config *cfg)
+{
+    pthread_rwlock_wrlock(&e->lock);
+    e->cfg = cfg;
+    lia_detect_set_config(e->detect, cfg);
+    pthread_rwlock_unlock(&e->lock);
 }
 
 void engine_free(struct engine *e)
@@ -37,6 +71,8 @@ void engine_free(struct engine *e)
         return;
     }
     lia_rollup_free(e->rollup);
+    lia_detect_free(e->detect);
+    free(e->events);
     lia_strmap_fini(&e->tiers);
     pthread_rwlock_destroy(&e->lock);
     free(e);
@@ -44,10 +80,29 @@ void engine_free(struct engine *e)
 
 static const char tiers_sql[] = "SELECT account_id, tier FROM accounts WHERE tier IS NOT NULL";
 
+/* In creation order: the detector replays them as they happened. */
 static const char recent_sql[] =
     "SELECT source, external_id, (extract(epoch FROM created_at) * 1000)::bigint, account_id,"
     "  array_to_json(buckets)"
-    " FROM tickets WHERE created_at >= to_timestamp($1::bigint / 1000.0)";
+    " FROM tickets WHERE created_at >= to_timestamp($1::bigint / 1000.0) ORDER BY created_at";
+
+/* Hourly sums of the weeks before the horizon, for the baselines. */
+static const char history_sql[] =
+    "SELECT dimension || ':' || value,"
+    "  (extract(epoch FROM date_trunc('hour', minute)) * 1000)::bigint AS hour, sum(tickets)"
+    " FROM bucket_counts"
+    " WHERE minute >= to_timestamp($1::bigint / 1000.0) AND minute < to_timestamp($2::bigint / "
+    "1000.0)"
+    " GROUP BY 1, 2 ORDER BY 2";
+
+static const char alerts_sql[] =
+    "SELECT fingerprint, name, status, severity, array_to_json(coverage),"
+    "  (extract(epoch FROM starts_at) * 1000)::bigint,"
+    "  coalesce((extract(epoch FROM ends_at) * 1000)::bigint, 0)"
+    " FROM alerts";
+
+static const char open_escalations_sql[] =
+    "SELECT body::text, (SELECT count(*) FROM escalations) FROM escalations WHERE state = 'open'";
 
 static int load_tiers(struct engine *e, PGconn *conn)
 {
@@ -66,7 +121,7 @@ static int load_tiers(struct engine *e, PGconn *conn)
     return 0;
 }
 
-/* One streamed row of recent_sql into the rollup. */
+/* One streamed row of recent_sql into the rollup and the detector. */
 static void put_row(struct engine *e, const PGresult *res)
 {
     json_t *keys = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
@@ -85,7 +140,104 @@ static void put_row(struct engine *e, const PGresult *res)
     int64_t created_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     const char *account = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
     lia_rollup_put(e->rollup, id, created_ms, texts, n, account);
+    lia_detect_ticket(e->detect, created_ms, texts, n, account);
     json_decref(keys);
+}
+
+/* Runs sql with params in single-row mode, handing each row to fn. Returns the rows seen, or
+ * -1 after logging. */
+static long stream_rows(PGconn *conn, const char *what, const char *sql, int nparams,
+                        const char *const *params, void (*fn)(struct engine *, const PGresult *),
+                        struct engine *e)
+{
+    if (PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) != 1 ||
+        PQsetSingleRowMode(conn) != 1) {
+        log_warnx("loading %s failed: %s", what, PQerrorMessage(conn));
+        return -1;
+    }
+    long rows = 0;
+    bool failed = false;
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE) {
+            fn(e, res);
+            rows++;
+        } else if (st != PGRES_TUPLES_OK) {
+            log_warnx("loading %s failed: %s", what,
+                      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+            failed = true;
+        }
+        PQclear(res);
+    }
+    return failed ? -1 : rows;
+}
+
+static void learn_row(struct engine *e, const PGresult *res)
+{
+    lia_detect_learn(e->detect, PQgetvalue(res, 0, 0), strtoll(PQgetvalue(res, 0, 1), NULL, 10),
+                     strtod(PQgetvalue(res, 0, 2), NULL));
+}
+
+static void alert_row(struct engine *e, const PGresult *res)
+{
+    struct lia_alert a = {0};
+    snprintf(a.fingerprint, sizeof(a.fingerprint), "%s", PQgetvalue(res, 0, 0));
+    snprintf(a.name, sizeof(a.name), "%s", PQgetvalue(res, 0, 1));
+    a.status =
+        strcmp(PQgetvalue(res, 0, 2), "resolved") == 0 ? LIA_ALERT_RESOLVED : LIA_ALERT_FIRING;
+    a.severity = (enum lia_sev)strtol(PQgetvalue(res, 0, 3), NULL, 10);
+    a.starts_ms = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+    a.ends_ms = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+    a.expected_accounts = -1;
+    json_t *coverage = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+    for (size_t i = 0; i < json_array_size(coverage); i++) {
+        const char *key = json_string_value(json_array_get(coverage, i));
+        if (key != NULL) {
+            lia_alert_add_coverage(&a, key);
+        }
+    }
+    json_decref(coverage);
+    lia_detect_alert(e->detect, &a);
+}
+
+/* The escalations persisted as open, and the number to give the next new one. */
+static int load_open_escalations(PGconn *conn, struct lia_escalation **out, size_t *n,
+                                 uint64_t *next_seq)
+{
+    *out = NULL;
+    *n = 0;
+    *next_seq = 1;
+    PGresult *res = PQexec(conn, open_escalations_sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        log_warnx("loading open escalations failed: %s",
+                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    *out = xcalloc((size_t)rows + 1, sizeof(**out));
+    for (int row = 0; row < rows; row++) {
+        struct lia_err err;
+        json_t *body = json_loads(PQgetvalue(res, row, 0), 0, NULL);
+        if (body != NULL && lia_escalation_from_json(body, &(*out)[*n], &err) == 0) {
+            (*n)++;
+        } else {
+            log_warnx("an open escalation could not be read back: %s",
+                      body == NULL ? "not JSON" : err.msg);
+        }
+        json_decref(body);
+        *next_seq = strtoull(PQgetvalue(res, row, 1), NULL, 10) + 1;
+    }
+    if (rows == 0) {
+        PGresult *count = PQexec(conn, "SELECT count(*) FROM escalations");
+        if (PQresultStatus(count) == PGRES_TUPLES_OK) {
+            *next_seq = strtoull(PQgetvalue(count, 0, 0), NULL, 10) + 1;
+        }
+        PQclear(count);
+    }
+    PQclear(res);
+    return 0;
 }
 
 /* Streams the tickets of the horizon row by row, so a large history never sits in memory
@@ -95,28 +247,28 @@ static int load_recent(struct engine *e, PGconn *conn, int64_t now_ms)
     char since[24];
     snprintf(since, sizeof(since), "%lld", (long long)(now_ms - e->horizon_ms));
     const char *params[] = {since};
-    if (PQsendQueryParams(conn, recent_sql, 1, NULL, params, NULL, NULL, 0) != 1 ||
-        PQsetSingleRowMode(conn) != 1) {
-        log_warnx("loading recent tickets failed: %s", PQerrorMessage(conn));
+    long rows = stream_rows(conn, "recent tickets", recent_sql, 1, params, put_row, e);
+    if (rows >= 0) {
+        log_info("rebuilt the rollup from %ld recent tickets", rows);
+    }
+    return rows < 0 ? -1 : 0;
+}
+
+/* Alerts, then baselines from the hourly history before the horizon. */
+static int load_detection_history(struct engine *e, PGconn *conn, int64_t now_ms)
+{
+    char from[24], to[24];
+    int64_t weeks_ms = (int64_t)e->cfg->detect.baseline_weeks * 7 * 86400000LL;
+    snprintf(from, sizeof(from), "%lld", (long long)(now_ms - weeks_ms));
+    snprintf(to, sizeof(to), "%lld", (long long)(now_ms - e->horizon_ms));
+    const char *params[] = {from, to};
+    if (stream_rows(conn, "alerts", alerts_sql, 0, NULL, alert_row, e) < 0) {
         return -1;
     }
-    long rows = 0;
-    int rc = 0;
-    PGresult *res;
-    while ((res = PQgetResult(conn)) != NULL) {
-        ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_SINGLE_TUPLE) {
-            put_row(e, res);
-            rows++;
-        } else if (st != PGRES_TUPLES_OK) {
-            log_warnx("loading recent tickets failed: %s",
-                      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-            rc = -1;
-        }
-        PQclear(res);
-    }
-    log_info("rebuilt the rollup from %ld recent tickets", rows);
-    return rc;
+    long rows = weeks_ms > e->horizon_ms
+                    ? stream_rows(conn, "baseline history", history_sql, 2, params, learn_row, e)
+                    : 0;
+    return rows < 0 ? -1 : 0;
 }
 
 int engine_rebuild(struct engine *e, const char *url, int64_t now_ms)
@@ -126,11 +278,32 @@ int engine_rebuild(struct engine *e, const char *url, int64_t now_ms)
         return -1;
     }
     pthread_rwlock_wrlock(&e->lock);
+    new_detector(e);
+    lia_detect_begin_silence(e->detect);
     lia_rollup_advance(e->rollup, now_ms);
     int rc = load_tiers(e, conn);
     if (rc == 0) {
+        rc = load_detection_history(e, conn, now_ms);
+    }
+    if (rc == 0) {
         rc = load_recent(e, conn, now_ms);
     }
+    struct lia_escalation *open = NULL;
+    size_t nopen = 0;
+    uint64_t next_seq = 1;
+    if (rc == 0) {
+        rc = load_open_escalations(conn, &open, &nopen, &next_seq);
+    }
+    if (rc == 0) {
+        lia_detect_advance(e->detect, now_ms);
+        lia_detect_end_silence(e->detect, open, nopen, next_seq);
+        e->detecting = true;
+        struct lia_detect_stats st;
+        lia_detect_stats(e->detect, &st);
+        log_info("detection rebuilt: %llu buckets watched, %zu escalations continued",
+                 (unsigned long long)st.buckets, nopen);
+    }
+    free(open);
     pthread_rwlock_unlock(&e->lock);
     PQfinish(conn);
     return rc;
@@ -146,6 +319,11 @@ void engine_record(struct engine *e, const struct ingest_item *item)
     pthread_rwlock_wrlock(&e->lock);
     lia_rollup_put(e->rollup, id, item->ticket.created_ms, texts, item->nkeys,
                    item->ticket.account_id);
+    /* An update is the same ticket again: detection counts tickets once, at creation. */
+    if (e->detecting && item->outcome == INGEST_CREATED) {
+        lia_detect_ticket(e->detect, item->ticket.created_ms, texts, item->nkeys,
+                          item->ticket.account_id);
+    }
     pthread_rwlock_unlock(&e->lock);
 }
 
@@ -153,7 +331,55 @@ void engine_advance(struct engine *e, int64_t now_ms)
 {
     pthread_rwlock_wrlock(&e->lock);
     lia_rollup_advance(e->rollup, now_ms);
+    if (e->detecting) {
+        lia_detect_advance(e->detect, now_ms);
+    }
     pthread_rwlock_unlock(&e->lock);
+}
+
+struct lia_esc_event *engine_take_events(struct engine *e, size_t *n)
+{
+    pthread_rwlock_wrlock(&e->lock);
+    struct lia_esc_event *events = e->events;
+    *n = e->nevents;
+    e->events = NULL;
+    e->nevents = 0;
+    e->events_cap = 0;
+    pthread_rwlock_unlock(&e->lock);
+    return events;
+}
+
+void engine_return_events(struct engine *e, struct lia_esc_event *events, size_t n)
+{
+    pthread_rwlock_wrlock(&e->lock);
+    events = xrealloc(events, (n + e->nevents) * sizeof(*events));
+    if (e->nevents > 0) {
+        memcpy(events + n, e->events, e->nevents * sizeof(*events));
+    }
+    free(e->events);
+    e->events = events;
+    e->nevents += n;
+    e->events_cap = e->nevents;
+    pthread_rwlock_unlock(&e->lock);
+}
+
+int engine_ack(struct engine *e, const char *id, const char *who, const char *note, int64_t now_ms,
+               struct lia_err *err)
+{
+    pthread_rwlock_wrlock(&e->lock);
+    int rc = e->detecting ? lia_detect_ack(e->detect, id, who, note, now_ms, err)
+                          : lia_err_set(err, LIA_E_UNAVAILABLE, NULL,
+                                        "detection is not running yet; retry shortly");
+    pthread_rwlock_unlock(&e->lock);
+    return rc;
+}
+
+uint64_t engine_detect_version(struct engine *e)
+{
+    pthread_rwlock_rdlock(&e->lock);
+    uint64_t v = lia_detect_version(e->detect);
+    pthread_rwlock_unlock(&e->lock);
+    return v;
 }
 
 void engine_tier(struct engine *e, const char *account_id, char *out, size_t cap)
@@ -190,9 +416,15 @@ void engine_read_end(struct engine *e)
     pthread_rwlock_unlock(&e->lock);
 }
 
+const struct lia_detect *engine_detector(struct engine *e)
+{
+    return e->detecting ? e->detect : NULL;
+}
+
 void engine_alert(struct engine *e, const struct lia_alert *a, int64_t at_ms)
 {
-    (void)e;
-    (void)a;
-    (void)at_ms;
+    (void)at_ms; /* the alert carries its own times */
+    pthread_rwlock_wrlock(&e->lock);
+    lia_detect_alert(e->detect, a);
+    pthread_rwlock_unlock(&e->lock);
 }

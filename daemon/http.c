@@ -35,6 +35,8 @@ static const struct {
     {api_ingest_routes, &api_ingest_route_count},
     {api_ops_routes, &api_ops_route_count},
     {api_query_routes, &api_query_route_count},
+    {api_monitoring_routes, &api_monitoring_route_count},
+    {api_escalation_routes, &api_escalation_route_count},
 };
 
 static bool path_matches(const struct route *rt, const char *url, char *param, size_t cap)
@@ -48,10 +50,16 @@ static bool path_matches(const struct route *rt, const char *url, char *param, s
     }
     const char *rest = url + n;
     size_t len = strlen(rest);
-    if (len == 0 || len >= cap || strchr(rest, '/') != NULL) {
+    size_t suffix = rt->suffix != NULL ? strlen(rt->suffix) : 0;
+    if (len <= suffix || strcmp(rest + len - suffix, rt->suffix != NULL ? rt->suffix : "") != 0) {
         return false;
     }
-    memcpy(param, rest, len + 1);
+    len -= suffix;
+    if (len >= cap || memchr(rest, '/', len) != NULL) {
+        return false;
+    }
+    memcpy(param, rest, len);
+    param[len] = '\0';
     return true;
 }
 

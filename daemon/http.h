@@ -37,6 +37,7 @@ struct req {
     const char *log_source; /* source name for the access log, or NULL */
     const char *log_token;  /* token name for the access log, or NULL */
     char etag[48];          /* sent with a 200 when set */
+    int64_t wait_until_ms;  /* a long poll's deadline, 0 when not waiting */
     struct ingest_item item;
 };
 
@@ -49,8 +50,9 @@ struct route {
     const char *method;
     const char *path; /* exact path, or a prefix ending in '/' when has_param */
     bool has_param;
-    bool json_body; /* the body must be JSON; any body is bounded by http.max_body_bytes */
-    unsigned scope; /* enum lia_scope a bearer token must allow; 0 = no token needed */
+    const char *suffix; /* with has_param: what follows the parameter ("/ack"), or NULL */
+    bool json_body;     /* the body must be JSON; any body is bounded by http.max_body_bytes */
+    unsigned scope;     /* enum lia_scope a bearer token must allow; 0 = no token needed */
     route_precheck_fn *precheck;
     route_handler_fn *handler;
 };
@@ -104,5 +106,9 @@ extern const struct route api_ops_routes[];
 extern const unsigned api_ops_route_count;
 extern const struct route api_query_routes[];
 extern const unsigned api_query_route_count;
+extern const struct route api_monitoring_routes[];
+extern const unsigned api_monitoring_route_count;
+extern const struct route api_escalation_routes[];
+extern const unsigned api_escalation_route_count;
 
 #endif

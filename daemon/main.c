@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* liaisond's entry point: command line, start-up order, signals, reload and shutdown order.
  * Every concern lives in its own module; this file only sequences them. */
+#include "api_escalation.h"
 #include "app.h"
 #include "batcher.h"
 #include "clock.h"
 #include "confload.h"
 #include "engine.h"
+#include "escalation_store.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "notifier.h"
 #include "pgpool.h"
+#include "replay_cmd.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -34,6 +38,29 @@ static void fold_bucket_deltas(struct app *app)
     }
 }
 
+/* Persists the escalation events the detector raised; on failure they wait for the next try. */
+static void store_escalation_events(struct app *app)
+{
+    size_t n;
+    struct lia_esc_event *events = engine_take_events(app->engine, &n);
+    if (events == NULL) {
+        return;
+    }
+    PGconn *conn = pgpool_get(app->pool, 0);
+    struct snapshot *snap = app_snapshot(app);
+    bool stored = conn != NULL && escalation_store_events(conn, snap->cfg, events, n) == 0;
+    snapshot_release(snap);
+    if (conn != NULL) {
+        pgpool_put(app->pool, conn);
+    }
+    if (stored) {
+        free(events);
+        notifier_wake(app->notifier);
+    } else {
+        engine_return_events(app->engine, events, n);
+    }
+}
+
 static void record_stored(const struct ingest_item *item, void *ctx)
 {
     engine_record(ctx, item);
@@ -50,11 +77,15 @@ static const char usage_text[] =
     "  migrate               apply pending database migrations and exit\n"
     "  check-config FILE     validate a configuration file; prints \"configuration OK\"\n"
     "  print-config FILE     print the effective configuration, secrets masked\n"
+    "  replay FILE|-         run detection over an NDJSON stream of tickets, alerts and ticks\n"
+    "                        (each with its own time) without a database; prints escalation\n"
+    "                        events as NDJSON and a summary on stderr\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE     configuration file (YAML); see deploy/liaison.example.yaml\n"
     "      --migrate         with serve: apply pending migrations before serving\n"
     "      --ready-file FILE with serve: write the listening port to FILE once ready\n"
+    "      --bucket-events   with replay: also print each bucket's alarm onset and clear\n"
     "                        (listening, database reachable, schema current)\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
@@ -62,6 +93,8 @@ static const char usage_text[] =
     "Environment:\n"
     "  LIAISON_DATABASE_URL        PostgreSQL URL; overrides database_url in the file\n"
     "  LIAISON_SECRET_<SOURCE>     secret of a source (name upper-cased, - and . as _)\n"
+    "  LIAISON_NOTIFY_URL_<NAME>   url of a notification target (named the same way)\n"
+    "  LIAISON_NOTIFY_KEY_<NAME>   its PagerDuty routing key or webhook signing secret\n"
     "\n"
     "Endpoints:\n"
     "  POST /v1/webhooks/{source}  a helpdesk delivers one ticket event; 202 once stored,\n"
@@ -81,7 +114,9 @@ struct options {
     const char *command;
     const char *config;
     const char *ready_file;
+    const char *input; /* replay's stream */
     bool migrate;
+    bool bucket_events;
 };
 
 static void usage(FILE *out)
@@ -91,11 +126,12 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, struct options *opt)
 {
-    enum { OPT_MIGRATE = 256, OPT_READY_FILE };
+    enum { OPT_MIGRATE = 256, OPT_READY_FILE, OPT_BUCKET_EVENTS };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"migrate", no_argument, NULL, OPT_MIGRATE},
         {"ready-file", required_argument, NULL, OPT_READY_FILE},
+        {"bucket-events", no_argument, NULL, OPT_BUCKET_EVENTS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -111,6 +147,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
             break;
         case OPT_READY_FILE:
             opt->ready_file = optarg;
+            break;
+        case OPT_BUCKET_EVENTS:
+            opt->bucket_events = true;
             break;
         case 'h':
             usage(stdout);
@@ -128,11 +167,18 @@ static int parse_options(int argc, char **argv, struct options *opt)
         (strcmp(opt->command, "check-config") == 0 || strcmp(opt->command, "print-config") == 0)) {
         opt->config = argv[optind++];
     }
+    if (strcmp(opt->command, "replay") == 0) {
+        opt->input = optind < argc ? argv[optind++] : NULL;
+        if (opt->input == NULL) {
+            fprintf(stderr, "liaisond: replay needs a file (or - for standard input)\n");
+            return -1;
+        }
+    }
     if (optind < argc) {
         fprintf(stderr, "liaisond: unexpected argument \"%s\"\n", argv[optind]);
         return -1;
     }
-    if (opt->config == NULL) {
+    if (opt->config == NULL && strcmp(opt->command, "replay") != 0) {
         fprintf(stderr, "liaisond: %s needs a configuration file (--config FILE)\n", opt->command);
         return -1;
     }
@@ -222,7 +268,7 @@ static void warn_restart_keys(const struct lia_config *old, const struct lia_con
     }
 }
 
-static void reload(struct app *app, const char *path)
+static void reload(struct app *app, const char *path, struct snapshot **engine_snap)
 {
     struct lia_errlist errs = {0};
     struct lia_config *cfg = confload_load(path, &errs);
@@ -244,6 +290,11 @@ static void reload(struct app *app, const char *path)
     snapshot_release(old);
     log_set_level(log_level_from_name(cfg->log_level));
     app_replace_config(app, cfg);
+    /* The detector borrows its configuration: hand it the new snapshot, then let the old go. */
+    struct snapshot *detecting = app_snapshot(app);
+    engine_set_config(app->engine, detecting->cfg);
+    snapshot_release(*engine_snap);
+    *engine_snap = detecting;
     log_info("configuration reloaded from %s", path);
 }
 
@@ -273,7 +324,8 @@ static int cmd_serve(const struct options *opt)
         .future_ms = LIA_INGEST_MAX_FUTURE_MS,
         .exact_accounts_max = cfg->rollup_exact_accounts,
     };
-    app.engine = engine_new(&rollup);
+    struct snapshot *engine_snap = app_snapshot(&app);
+    app.engine = engine_new(&rollup, engine_snap->cfg);
     app.pool = pgpool_new(url, cfg->http_threads);
     bool rebuilt =
         atomic_load(&app.schema_current) && engine_rebuild(app.engine, url, clock_wall_ms()) == 0;
@@ -284,6 +336,7 @@ static int cmd_serve(const struct options *opt)
         .max_pending = cfg->batch_max_pending,
     };
     app.batcher = batcher_start(url, &limits, record_stored, app.engine);
+    app.notifier = notifier_start(&app, url);
     struct http_server *http = http_start(&app, cfg);
     if (http == NULL) {
         fatalx("cannot start the HTTP server");
@@ -304,7 +357,7 @@ static int cmd_serve(const struct options *opt)
             break;
         }
         if (sig == SIGHUP) {
-            reload(&app, opt->config);
+            reload(&app, opt->config, &engine_snap);
             continue;
         }
         int64_t now_ms = clock_wall_ms();
@@ -321,6 +374,8 @@ static int cmd_serve(const struct options *opt)
             rebuilt = engine_rebuild(app.engine, url, now_ms) == 0;
         }
         engine_advance(app.engine, now_ms);
+        store_escalation_events(&app);
+        api_escalation_wake(&app, now_ms);
         if (rebuilt && now_ms >= next_fold_ms) {
             next_fold_ms = now_ms + FOLD_INTERVAL_MS;
             fold_bucket_deltas(&app);
@@ -336,16 +391,21 @@ static int cmd_serve(const struct options *opt)
 
     /* Order matters: stop taking work, let queued tickets commit and their requests get
      * their answer, then tear down. */
+    api_escalation_wake(&app, INT64_MAX);
     http_quiesce(http);
     if (!http_wait_idle(http, DRAIN_TIMEOUT_MS)) {
         log_warnx("requests still in flight after %d ms", DRAIN_TIMEOUT_MS);
     }
     batcher_stop(app.batcher);
+    notifier_stop(app.notifier);
+    app.notifier = NULL; /* events stored from here on are sent at the next start */
     http_wait_idle(http, DRAIN_TIMEOUT_MS);
     http_stop(http);
     fold_bucket_deltas(&app);
+    store_escalation_events(&app);
     pgpool_free(app.pool);
     engine_free(app.engine);
+    snapshot_release(engine_snap);
     app_fini(&app);
     free(url);
     log_info("stopped");
@@ -370,6 +430,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(opt.command, "print-config") == 0) {
         return confload_print(opt.config);
+    }
+    if (strcmp(opt.command, "replay") == 0) {
+        return replay_main(opt.config, opt.input, opt.bucket_events);
     }
     fprintf(stderr, "liaisond: unknown command \"%s\" (try --help)\n", opt.command);
     return 2;

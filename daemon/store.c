@@ -263,7 +263,7 @@ static void ticket_from_row(const PGresult *res, int row, struct lia_ticket *t)
     t->region = dup_value(res, row, 4);
     t->account_id = dup_value(res, row, 5);
     t->tier = dup_value(res, row, 6);
-    t->platform = lia_platform_parse(PQgetvalue(res, row, 7));
+    t->platform = lia_platform_from_name(PQgetvalue(res, row, 7));
     t->app_version = dup_value(res, row, 8);
     json_t *flags = json_loads(PQgetvalue(res, row, 9), 0, NULL);
     if (flags != NULL) {

@@ -6,7 +6,7 @@
 #   deploy/install-deps.sh [--runtime] [--bench] [--fuzz] [--all]
 #
 #   (default)   build, run and test: compiler, CMake, libraries, cmocka, PostgreSQL,
-#               clang-format (lint tests) and curl
+#               clang-format (lint tests), curl and prometheus-alertmanager (its integration test)
 #   --runtime   build and run only (what deploy/quickstart.sh needs)
 #   --bench     add the benchmark tools: wrk, nginx-light (with its echo module), pgbench
 #   --fuzz      add clang and its libFuzzer runtime
@@ -19,7 +19,7 @@ usage() {
 
 runtime=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libyaml-dev
          libssl-dev libcurl4-openssl-dev libcmocka-dev postgresql)
-testing=(clang-format curl)
+testing=(clang-format curl prometheus-alertmanager)
 bench=(wrk nginx-light libnginx-mod-http-echo postgresql-contrib)
 fuzz=(clang libclang-rt-14-dev)
 

@@ -4,7 +4,8 @@
 #   1. build/release: Release with -Werror, full ctest
 #   2. build/asan:    Debug with AddressSanitizer + UndefinedBehaviorSanitizer, full ctest,
 #                     every run a leak check
-#   3. short smoke runs of the benchmarks (tests/bench/ingest.sh and read.sh, --smoke)
+#   3. short smoke runs of the benchmarks (tests/bench/ingest.sh, read.sh, detect.sh,
+#      hotspot.sh, --smoke)
 #   4. the fuzz smoke (tests/fuzz/smoke.sh), when the tree has one
 # It runs every step even after a failure, ends with one summary line and exits non-zero when
 # anything failed.
@@ -81,7 +82,7 @@ test_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 build_and_test asan -DCMAKE_BUILD_TYPE=Debug -DLIAISON_SANITIZE=ON -DLIAISON_WERROR=ON
 
-for bench in ingest read; do
+for bench in ingest read detect hotspot; do
     echo "== test.sh: $bench benchmark smoke"
     if [ "$release_ok" = 1 ]; then
         if tests/bench/$bench.sh --smoke --liaisond build/release/daemon/liaisond; then

@@ -5,9 +5,11 @@
 #define LIA_ADAPTER_H
 
 #include "err.h"
+#include "signature.h"
 #include "ticket.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,11 +27,17 @@ struct lia_request {
     int64_t now_ms; /* receive time, epoch ms */
 };
 
+/* Bytes of room for the texts one delivery's adapter derives (links, receive times). */
+#define LIA_FIELDS_SCRATCH 2048
+
 /* Values found for each field: a JSON value from the payload, or a text taken from a header
- * or derived by the adapter. text wins over json. Both borrowed. */
+ * or derived by the adapter. text wins over json. Both borrowed; derived texts live in
+ * scratch (see lia_fields_printf). */
 struct lia_fields {
     const json_t *json[LIA_FIELD_COUNT];
     const char *text[LIA_FIELD_COUNT];
+    char scratch[LIA_FIELDS_SCRATCH];
+    size_t scratch_used;
 };
 
 enum lia_parse_outcome {
@@ -47,6 +55,16 @@ struct lia_adapter {
      * tells a ticket from a delivery to ignore. Returns a lia_parse_outcome, or -1 with err. */
     int (*classify)(const struct lia_source *src, const struct lia_request *req, const json_t *root,
                     struct lia_fields *fields, struct lia_err *err);
+    /* Variants a source may pick with "mode:", '|'-separated with the default first; NULL when
+     * the type has none. */
+    const char *modes;
+    /* Optional: checks the source's adapter-specific keys (username, auth_header). Without it
+     * a source may not set them. Returns 0, or -1 with err (LIA_E_CONFIG). */
+    int (*check)(const struct lia_source *src, struct lia_err *err);
+    /* Optional: for a verified delivery that lia_ingest_parse ignored, the handshake value the
+     * vendor expects echoed back as {"challenge": value}; NULL when there is none. The value is
+     * printable ASCII. Borrowed from req. */
+    const char *(*challenge)(const struct lia_source *src, const struct lia_request *req);
 };
 
 /* The adapter for a config type name, or NULL when there is none. */
@@ -59,7 +77,42 @@ const char *lia_adapter_type_list(void);
 int lia_adapter_check_replay(const struct lia_source *src, int64_t signed_ms, int64_t now_ms,
                              struct lia_err *err);
 
+/* Checks a source's mode against its adapter's modes and runs the adapter's check. Returns 0,
+ * or -1 with err (LIA_E_CONFIG, path "sources.<name>.<key>"). src->adapter must be set. */
+int lia_adapter_check_source(const struct lia_source *src, struct lia_err *err);
+/* True when src runs in mode: its "mode:" names it, or it sets none and mode is the default. */
+bool lia_adapter_mode_is(const struct lia_source *src, const char *mode);
+
+/* Verifies the scheme most vendors share: header `name` holds prefix followed by the hex or
+ * base64 HMAC of the raw body under the source's secret. Returns 0, or -1 with err:
+ * LIA_E_MISSING_SIGNATURE without the header, LIA_E_BAD_SIGNATURE for another prefix or a
+ * MAC that does not match. Constant-time in the comparison. */
+int lia_adapter_verify_body_hmac(const struct lia_source *src, const struct lia_request *req,
+                                 const char *name, const char *prefix, enum lia_hmac_alg alg,
+                                 bool base64, struct lia_err *err);
+
+/* Formats a derived text into fields->scratch. Returns it, or NULL when it is longer than
+ * LIA_TICKET_MAX_TEXT or the scratch is full (the field is then left absent). */
+const char *lia_fields_printf(struct lia_fields *fields, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Points every field the source does not map at pointers[f] resolved against node (a part of
+ * the payload, such as an event envelope's object); fields without a pointer become absent. */
+void lia_adapter_resolve(const struct lia_source *src, const json_t *node,
+                         const char *const *pointers, struct lia_fields *fields);
+
+/* In an array of objects like [{"name": "Country", "value": "DE"}], the member value_key of
+ * the first element whose name_key is name (ASCII case-insensitive); NULL when there is none
+ * or array is not an array. Borrowed from array. */
+const json_t *lia_adapter_named_value(const json_t *array, const char *name_key, const char *name,
+                                      const char *value_key);
+
 extern const struct lia_adapter lia_adapter_generic;
 extern const struct lia_adapter lia_adapter_zendesk;
+extern const struct lia_adapter lia_adapter_freshdesk;
+extern const struct lia_adapter lia_adapter_intercom;
+extern const struct lia_adapter lia_adapter_helpscout;
+extern const struct lia_adapter lia_adapter_jira;
+extern const struct lia_adapter lia_adapter_front;
 
 #endif

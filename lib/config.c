@@ -6,9 +6,12 @@
 #include "config.h"
 
 #include "adapter.h"
+#include "bucket.h"
 #include "country.h"
+#include "escalation.h"
 #include "jsonutil.h"
 #include "mem.h"
+#include "notify.h"
 #include "parse.h"
 #include "signature.h"
 
@@ -207,6 +210,339 @@ static const struct lia_config_key keys[] = {
      .max = 100000,
      .offset = CFG(rollup_exact_accounts),
      .doc = "distinct accounts per bucket counted exactly; past this they are estimated"},
+    {.name = "monitoring.severity_label",
+     .type = "string",
+     .def = "severity",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = LIA_CONFIG_LABEL_MAX - 1,
+     .reloadable = true,
+     .offset = CFG(monitoring.severity_label),
+     .doc = "the alert label whose value monitoring.severities maps to a SEV level"},
+    /* The last monitoring row: lia_config_print writes the section's maps after it. */
+    {.name = "monitoring.default_platform",
+     .type = "enum",
+     .def = "any",
+     .kind = LIA_CONFIG_ENUM,
+     .choices = "any|ios|android|web|desktop|other|unknown",
+     .reloadable = true,
+     .offset = CFG(monitoring.default_platform),
+     .doc = "platform of an app_version or app_minor label when the alert names none"},
+    {.name = "detection.rho",
+     .type = "number",
+     .def = "3",
+     .kind = LIA_CONFIG_NUMBER,
+     .min = 1100,
+     .max = 20000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.rho),
+     .doc = "the rise each bucket is watched for, as a multiple of its baseline"},
+    {.name = "detection.false_alarms",
+     .type = "number",
+     .def = "1",
+     .kind = LIA_CONFIG_NUMBER,
+     .min = 1,
+     .max = 1000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.false_alarms),
+     .doc = "false alarms allowed across the whole board per detection.false_alarm_period"},
+    {.name = "detection.false_alarm_period",
+     .type = "duration",
+     .def = "7d",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 3600000,
+     .max = 31622400000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.false_alarm_period_ms),
+     .doc = "the period of that budget"},
+    {.name = "detection.min_tickets",
+     .type = "uint",
+     .def = "5",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 100000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.min_tickets),
+     .doc = "tickets a bucket needs in its rise before it may alarm"},
+    {.name = "detection.lateness",
+     .type = "duration",
+     .def = "2m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 3600000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.lateness_ms),
+     .doc = "how late (by its own time) a ticket may arrive and still count in detection"},
+    {.name = "detection.baseline_decay",
+     .type = "number",
+     .def = "0.8",
+     .kind = LIA_CONFIG_NUMBER,
+     .min = 0,
+     .max = 990ULL,
+     .reloadable = true,
+     .offset = CFG(detect.baseline_decay),
+     .doc = "weight of each older week in the hour-of-week baseline"},
+    {.name = "detection.baseline_weeks",
+     .type = "uint",
+     .def = "4",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 52ULL,
+     .reloadable = true,
+     .offset = CFG(detect.baseline_weeks),
+     .doc = "weeks of history read into the baselines at start"},
+    {.name = "detection.prior_per_hour",
+     .type = "number",
+     .def = "0.5",
+     .kind = LIA_CONFIG_NUMBER,
+     .min = 1,
+     .max = 1000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.prior_per_hour),
+     .doc = "tickets per hour assumed for a bucket without history"},
+    {.name = "detection.prior_weight",
+     .type = "duration",
+     .def = "1d",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 60000,
+     .max = 31622400000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.prior_weight_ms),
+     .doc = "how much history that assumption is worth"},
+    {.name = "detection.seasonal_prior",
+     .type = "duration",
+     .def = "2h",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 31622400000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.seasonal_prior_ms),
+     .doc = "how much of an hour-of-week slot's own history the bucket's mean is worth"},
+    {.name = "detection.lingering_after",
+     .type = "duration",
+     .def = "1h",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 604800000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.lingering_after_ms),
+     .doc = "how long before a bucket's rise a resolved alert still makes it lingering"},
+    {.name = "detection.premium_tiers",
+     .type = "string",
+     .def = "premium,enterprise",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = 1024ULL,
+     .reloadable = true,
+     .offset = CFG(detect.premium_tiers),
+     .doc = "comma-separated tiers counted as premium"},
+    {.name = "detection.dimensions",
+     .type = "string",
+     .def = "all",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 1024ULL,
+     .reloadable = true,
+     .offset = CFG(detect.dimensions),
+     .doc = "\"all\" or comma-separated dimensions to watch"},
+    {.name = "detection.max_buckets",
+     .type = "uint",
+     .def = "200000",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 10000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.max_buckets),
+     .doc = "buckets watched at most; later ones are counted but not watched"},
+    {.name = "severity.sev1.excess",
+     .type = "uint",
+     .def = "500",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[0].excess),
+     .doc = "tickets above baseline that make SEV1 (0: not used)"},
+    {.name = "severity.sev1.accounts",
+     .type = "uint",
+     .def = "250",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[0].accounts),
+     .doc = "distinct accounts affected that make SEV1 (0: not used)"},
+    {.name = "severity.sev1.premium_accounts",
+     .type = "uint",
+     .def = "25",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[0].premium_accounts),
+     .doc = "premium-tier accounts affected that make SEV1 (0: not used)"},
+    {.name = "severity.sev1.share_percent",
+     .type = "uint",
+     .def = "50",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[0].share_percent),
+     .doc = "percent of all tickets that makes SEV1 (0: not used)"},
+    {.name = "severity.sev2.excess",
+     .type = "uint",
+     .def = "100",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[1].excess),
+     .doc = "tickets above baseline that make SEV2 (0: not used)"},
+    {.name = "severity.sev2.accounts",
+     .type = "uint",
+     .def = "50",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[1].accounts),
+     .doc = "distinct accounts affected that make SEV2 (0: not used)"},
+    {.name = "severity.sev2.premium_accounts",
+     .type = "uint",
+     .def = "5",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[1].premium_accounts),
+     .doc = "premium-tier accounts affected that make SEV2 (0: not used)"},
+    {.name = "severity.sev2.share_percent",
+     .type = "uint",
+     .def = "25",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[1].share_percent),
+     .doc = "percent of all tickets that makes SEV2 (0: not used)"},
+    {.name = "severity.sev3.excess",
+     .type = "uint",
+     .def = "25",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[2].excess),
+     .doc = "tickets above baseline that make SEV3 (0: not used)"},
+    {.name = "severity.sev3.accounts",
+     .type = "uint",
+     .def = "10",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[2].accounts),
+     .doc = "distinct accounts affected that make SEV3 (0: not used)"},
+    {.name = "severity.sev3.premium_accounts",
+     .type = "uint",
+     .def = "1",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[2].premium_accounts),
+     .doc = "premium-tier accounts affected that make SEV3 (0: not used)"},
+    {.name = "severity.sev3.share_percent",
+     .type = "uint",
+     .def = "10",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100ULL,
+     .reloadable = true,
+     .offset = CFG(detect.sev[2].share_percent),
+     .doc = "percent of all tickets that makes SEV3 (0: not used)"},
+    {.name = "severity.share_min_tickets",
+     .type = "uint",
+     .def = "50",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.share_min_tickets),
+     .doc = "share_percent counts only when the board had at least this many tickets meanwhile"},
+    {.name = "severity.up_evaluations",
+     .type = "uint",
+     .def = "2",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 1000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.up_evaluations),
+     .doc = "minutes a higher severity must hold before it is recommended"},
+    {.name = "severity.down_evaluations",
+     .type = "uint",
+     .def = "15",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 10000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.down_evaluations),
+     .doc = "minutes a lower severity must hold before it is recommended"},
+    {.name = "severity.cooldown",
+     .type = "duration",
+     .def = "15m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 86400000ULL,
+     .reloadable = true,
+     .offset = CFG(detect.cooldown_ms),
+     .doc = "no lowering this soon after a change"},
+    {.name = "notify.timeout",
+     .type = "duration",
+     .def = "10s",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = 5 * 60 * SECOND,
+     .reloadable = true,
+     .offset = CFG(notify.timeout_ms),
+     .doc = "time a notification request may take, unless its target sets timeout"},
+    {.name = "notify.connect_timeout",
+     .type = "duration",
+     .def = "5s",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 100,
+     .max = 60 * SECOND,
+     .reloadable = true,
+     .offset = CFG(notify.connect_timeout_ms),
+     .doc = "time to connect to a notification target, TLS handshake included"},
+    {.name = "notify.max_attempts",
+     .type = "uint",
+     .def = "20",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 1000,
+     .reloadable = true,
+     .offset = CFG(notify.max_attempts),
+     .doc = "deliveries tried before a notification is given up"},
+    {.name = "notify.backoff_min",
+     .type = "duration",
+     .def = "1s",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 100,
+     .max = HOUR,
+     .reloadable = true,
+     .offset = CFG(notify.backoff_min_ms),
+     .doc = "delay after a first failed delivery, doubled after each further one"},
+    {.name = "notify.backoff_max",
+     .type = "duration",
+     .def = "5m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = DAY,
+     .reloadable = true,
+     .offset = CFG(notify.backoff_max_ms),
+     .doc = "longest delay between two deliveries of one notification"},
 };
 
 /* The secret, secret_env and secret_file rows are the "secret kinds": at most one per source. */
@@ -218,7 +554,7 @@ static const struct lia_config_key source_keys[] = {
      .max = 32,
      .reloadable = true,
      .offset = SRC(type),
-     .doc = "adapter: generic or zendesk (required)"},
+     .doc = "adapter: generic, zendesk, freshdesk, intercom, helpscout, jira or front (required)"},
     {.name = "secret",
      .type = "string",
      .kind = LIA_CONFIG_STRING,
@@ -260,7 +596,116 @@ static const struct lia_config_key source_keys[] = {
      .reloadable = true,
      .offset = SRC(store_raw),
      .doc = "keep the raw payload with the ticket"},
+    {.name = "mode",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 16,
+     .reloadable = true,
+     .offset = SRC(mode),
+     .doc = "adapter variant: freshdesk basic (default) or header; front app (default) or rule"},
+    {.name = "username",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 255,
+     .reloadable = true,
+     .offset = SRC(username),
+     .doc = "freshdesk basic mode: the user name; the secret is the password"},
+    {.name = "auth_header",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 128,
+     .reloadable = true,
+     .offset = SRC(auth_header),
+     .doc = "freshdesk header mode: the header whose value is the secret (X-Liaison-Secret)"},
 };
+
+#define NTF(field) offsetof(struct lia_notify_target, field)
+
+/* Keys of one entry under "notifications:"; url, routing_key and secret are masked when
+ * printed (a Slack webhook url is itself a credential), except PagerDuty's public endpoint. */
+static const struct lia_config_key notify_keys[] = {
+    {.name = "type",
+     .type = "enum",
+     .kind = LIA_CONFIG_ENUM,
+     .choices = "pagerduty|slack|webhook",
+     .reloadable = true,
+     .offset = NTF(type),
+     .doc = "pagerduty, slack or webhook (required)"},
+    {.name = "url",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = URL_MAX,
+     .reloadable = true,
+     .offset = NTF(url),
+     .doc = "where to POST; for pagerduty, default " LIA_NOTIFY_PAGERDUTY_URL},
+    {.name = "url_env",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = ENV_NAME_MAX,
+     .reloadable = true,
+     .offset = NTF(url_env),
+     .doc = "environment variable holding the url"},
+    {.name = "routing_key",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 256,
+     .reloadable = true,
+     .secret = true,
+     .offset = NTF(routing_key),
+     .doc = "pagerduty: the Events API v2 integration key, inline"},
+    {.name = "routing_key_env",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = ENV_NAME_MAX,
+     .reloadable = true,
+     .offset = NTF(routing_key_env),
+     .doc = "pagerduty: environment variable holding the routing key"},
+    {.name = "secret",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = 4096,
+     .reloadable = true,
+     .secret = true,
+     .offset = NTF(secret),
+     .doc = "webhook: the HMAC-SHA256 signing secret, inline"},
+    {.name = "secret_env",
+     .type = "string",
+     .kind = LIA_CONFIG_STRING,
+     .min = 1,
+     .max = ENV_NAME_MAX,
+     .reloadable = true,
+     .offset = NTF(secret_env),
+     .doc = "webhook: environment variable holding the signing secret"},
+    {.name = "min_severity",
+     .type = "enum",
+     .def = "SEV3",
+     .kind = LIA_CONFIG_ENUM,
+     .choices = "SEV1|SEV2|SEV3|SEV4",
+     .reloadable = true,
+     .offset = NTF(min_severity),
+     .doc = "the least severe escalation sent"},
+    {.name = "timeout",
+     .type = "duration",
+     .def = "0",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 5 * 60 * SECOND,
+     .reloadable = true,
+     .offset = NTF(timeout_ms),
+     .doc = "time a request may take; 0 = notify.timeout"},
+};
+
+static void notify_target_fini(struct lia_notify_target *t);
+static void validate_notify(const struct lia_config *cfg, struct lia_errlist *errs);
+static int print_notify(struct lia_buf *out, const struct lia_config *cfg);
 
 void lia_errlist_fini(struct lia_errlist *l)
 {
@@ -654,8 +1099,160 @@ static int set_value(void *base, const struct lia_config_key *k, const char *pat
         return 0;
     case LIA_CONFIG_ORIGINS:
         return lia_config_add_cors_origin(base, value, err);
+    case LIA_CONFIG_NUMBER:
+        if (lia_parse_number(value, (double)k->min / 1000, (double)k->max / 1000,
+                             (double *)(void *)at, path, err) != 0) {
+            return fail(err);
+        }
+        return 0;
     }
     return lia_err_set(err, LIA_E_CONFIG, path, "key of unknown kind");
+}
+
+/* monitoring.labels and monitoring.severities when the file gives none: every dimension under
+ * its own name, the names alert rules commonly use for tiers and flags, and the severities of
+ * Prometheus' own alerting conventions. */
+static const char *const default_alert_labels[][2] = {
+    {"country", "country"},
+    {"region", "region"},
+    {"account_range", "account_range"},
+    {"tier", "tier"},
+    {"account_tier", "tier"},
+    {"platform", "platform"},
+    {"app_version", "app_version"},
+    {"app_minor", "app_minor"},
+    {"feature", "feature_flag"},
+    {"feature_flag", "feature_flag"},
+};
+static const char *const default_alert_severities[][2] = {
+    {"critical", "SEV2"},
+    {"warning", "SEV3"},
+    {"info", "SEV4"},
+};
+
+/* A Prometheus label name, which is also what "alert.labels.<name>" paths can carry. */
+static bool is_label_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= LIA_CONFIG_LABEL_MAX || is_digit(s[0])) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+int lia_config_add_alert_label(struct lia_config *cfg, const char *label, const char *dimension,
+                               struct lia_err *err)
+{
+    struct lia_monitoring_config *m = &cfg->monitoring;
+    char path[sizeof(err->path)];
+    char shown[40];
+
+    snprintf(path, sizeof(path), "monitoring.labels.%s", label);
+    if (!is_label_name(label)) {
+        echo(label, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "a label name is 1 to %d letters, digits and '_', not starting with "
+                           "a digit; got \"%s\"",
+                           LIA_CONFIG_LABEL_MAX - 1, shown);
+    }
+    int dim = lia_dimension_from_name(dimension);
+    if (dim < 0) {
+        echo(dimension, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "unknown dimension \"%s\" (known: country, region, account_range, "
+                           "tier, platform, app_version, app_minor, feature_flag)",
+                           shown);
+    }
+    for (size_t i = 0; i < m->nlabels; i++) {
+        if (strcmp(m->labels[i].label, label) == 0) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "mapped twice");
+        }
+    }
+    if (m->nlabels >= LIA_CONFIG_MAX_ALERT_LABELS) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "more than %d labels",
+                           LIA_CONFIG_MAX_ALERT_LABELS);
+    }
+    m->labels = xrealloc(m->labels, (m->nlabels + 1) * sizeof(m->labels[0]));
+    m->labels[m->nlabels++] = (struct lia_alert_label){.label = xstrdup(label), .dimension = dim};
+    return 0;
+}
+
+int lia_config_add_alert_severity(struct lia_config *cfg, const char *value, const char *sev,
+                                  struct lia_err *err)
+{
+    struct lia_monitoring_config *m = &cfg->monitoring;
+    char path[sizeof(err->path)];
+    char shown[40];
+    size_t n = strlen(value);
+
+    snprintf(path, sizeof(path), "monitoring.severities.%s", value);
+    if (n == 0 || n >= LIA_CONFIG_LABEL_MAX) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "a severity value is 1 to %d bytes",
+                           LIA_CONFIG_LABEL_MAX - 1);
+    }
+    int level = lia_sev_from_name(sev);
+    if (level < 0) {
+        echo(sev, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path, "expected SEV1, SEV2, SEV3 or SEV4, got \"%s\"",
+                           shown);
+    }
+    for (size_t i = 0; i < m->nseverities; i++) {
+        if (strcasecmp(m->severities[i].value, value) == 0) {
+            echo(m->severities[i].value, shown, sizeof(shown));
+            return lia_err_set(err, LIA_E_CONFIG, path,
+                               "already mapped as \"%s\" (values match ignoring case)", shown);
+        }
+    }
+    if (m->nseverities >= LIA_CONFIG_MAX_ALERT_SEVERITIES) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "more than %d severities",
+                           LIA_CONFIG_MAX_ALERT_SEVERITIES);
+    }
+    m->severities = xrealloc(m->severities, (m->nseverities + 1) * sizeof(m->severities[0]));
+    m->severities[m->nseverities++] =
+        (struct lia_alert_severity){.value = xstrdup(value), .sev = level};
+    return 0;
+}
+
+void lia_config_clear_alert_labels(struct lia_config *cfg)
+{
+    for (size_t i = 0; i < cfg->monitoring.nlabels; i++) {
+        free(cfg->monitoring.labels[i].label);
+    }
+    free(cfg->monitoring.labels);
+    cfg->monitoring.labels = NULL;
+    cfg->monitoring.nlabels = 0;
+}
+
+void lia_config_clear_alert_severities(struct lia_config *cfg)
+{
+    for (size_t i = 0; i < cfg->monitoring.nseverities; i++) {
+        free(cfg->monitoring.severities[i].value);
+    }
+    free(cfg->monitoring.severities);
+    cfg->monitoring.severities = NULL;
+    cfg->monitoring.nseverities = 0;
+}
+
+static void set_monitoring_defaults(struct lia_config *cfg)
+{
+    struct lia_err err;
+    for (size_t i = 0; i < NITEMS(default_alert_labels); i++) {
+        int r = lia_config_add_alert_label(cfg, default_alert_labels[i][0],
+                                           default_alert_labels[i][1], &err);
+        assert(r == 0);
+        (void)r;
+    }
+    for (size_t i = 0; i < NITEMS(default_alert_severities); i++) {
+        int r = lia_config_add_alert_severity(cfg, default_alert_severities[i][0],
+                                              default_alert_severities[i][1], &err);
+        assert(r == 0);
+        (void)r;
+    }
 }
 
 struct lia_config *lia_config_new(const char *filename)
@@ -672,6 +1269,7 @@ struct lia_config *lia_config_new(const char *filename)
         assert(r == 0);
         (void)r;
     }
+    set_monitoring_defaults(cfg);
     return cfg;
 }
 
@@ -1097,6 +1695,9 @@ static void source_fini(struct lia_source *s)
     }
     free(s->secret_env);
     free(s->secret_file);
+    free(s->mode);
+    free(s->username);
+    free(s->auth_header);
     for (size_t f = 0; f < LIA_FIELD_COUNT; f++) {
         free(s->fields[f]);
     }
@@ -1328,6 +1929,12 @@ int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
             snprintf(text, sizeof(text), "unknown or missing type (known: %s)",
                      lia_adapter_type_list());
             add_error(errs, src->line, path, text);
+        } else {
+            struct lia_err aerr;
+            if (lia_adapter_check_source(src, &aerr) != 0) {
+                aerr.line = src->line;
+                lia_errlist_add(errs, &aerr);
+            }
         }
         snprintf(path, sizeof(path), "sources.%s", src->name);
         if (src->secret == NULL) {
@@ -1343,6 +1950,7 @@ int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
         }
     }
     validate_tokens(cfg, errs);
+    validate_notify(cfg, errs);
     return errs->n == before ? 0 : -1;
 }
 
@@ -1357,6 +1965,12 @@ void lia_config_free(struct lia_config *cfg)
         free(cfg->database_url);
     }
     free(cfg->log_level);
+    free(cfg->monitoring.severity_label);
+    free(cfg->monitoring.default_platform);
+    lia_config_clear_alert_labels(cfg);
+    lia_config_clear_alert_severities(cfg);
+    free(cfg->detect.premium_tiers);
+    free(cfg->detect.dimensions);
     for (size_t i = 0; i < cfg->nregions; i++) {
         free(cfg->regions[i].region);
     }
@@ -1377,6 +1991,10 @@ void lia_config_free(struct lia_config *cfg)
         free(cfg->cors_origins[i]);
     }
     free(cfg->cors_origins);
+    for (size_t i = 0; i < cfg->notify.ntargets; i++) {
+        notify_target_fini(&cfg->notify.targets[i]);
+    }
+    free(cfg->notify.targets);
     free(cfg);
 }
 
@@ -1508,6 +2126,8 @@ static int print_value(struct lia_buf *out, const void *base, const struct lia_c
         return print_duration(out, *(const int64_t *)(const void *)at * 1000);
     case LIA_CONFIG_BOOL:
         return lia_buf_append_str(out, *(const bool *)(const void *)at ? "true" : "false");
+    case LIA_CONFIG_NUMBER:
+        return lia_buf_printf(out, "%.15g", *(const double *)(const void *)at);
     case LIA_CONFIG_ORIGINS: {
         int r = lia_buf_append_str(out, "[");
         for (size_t i = 0; r == 0 && i < cfg->ncors_origins; i++) {
@@ -1608,33 +2228,82 @@ static int print_token(struct lia_buf *out, const struct lia_token *t)
     return r == 0 ? lia_buf_append_str(out, "]\n") : -1;
 }
 
+/* The maps of the monitoring section, indented inside it. */
+static int print_monitoring_maps(struct lia_buf *out, const struct lia_monitoring_config *m)
+{
+    int r = lia_buf_append_str(out, m->nlabels == 0 ? "  labels: {}\n" : "  labels:\n");
+    for (size_t i = 0; r == 0 && i < m->nlabels; i++) {
+        r = lia_buf_append_str(out, "    ");
+        if (r == 0) {
+            r = print_scalar(out, m->labels[i].label);
+        }
+        if (r == 0) {
+            r = lia_buf_printf(out, ": %s\n",
+                               lia_dimension_name((enum lia_dimension)m->labels[i].dimension));
+        }
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, m->nseverities == 0 ? "  severities: {}\n" : "  severities:\n");
+    }
+    for (size_t i = 0; r == 0 && i < m->nseverities; i++) {
+        r = lia_buf_append_str(out, "    ");
+        if (r == 0) {
+            r = print_scalar(out, m->severities[i].value);
+        }
+        if (r == 0) {
+            r = lia_buf_printf(out, ": %s\n", lia_sev_name((enum lia_sev)m->severities[i].sev));
+        }
+    }
+    return r;
+}
+
 int lia_config_print(const struct lia_config *cfg, struct lia_buf *out)
 {
     int r = 0;
-    size_t section_len = 0;
-    const char *section = "";
+    size_t section_len = 0, sub_len = 0;
+    const char *section = "", *sub = "";
 
     for (size_t i = 0; r == 0 && i < NITEMS(keys); i++) {
         const struct lia_config_key *k = &keys[i];
         const char *dot = strchr(k->name, '.');
         const char *leaf = k->name;
+        const char *indent = "";
         if (dot != NULL) {
             size_t len = (size_t)(dot - k->name);
             if (len != section_len || memcmp(section, k->name, len) != 0) {
                 r = lia_buf_printf(out, "%.*s:\n", (int)len, k->name);
                 section = k->name;
                 section_len = len;
+                sub_len = 0;
             }
             leaf = dot + 1;
+            indent = "  ";
+            /* A nested section: "severity.sev1.excess". */
+            const char *dot2 = strchr(leaf, '.');
+            if (dot2 != NULL) {
+                size_t len2 = (size_t)(dot2 - leaf);
+                if (r == 0 && (len2 != sub_len || memcmp(sub, leaf, len2) != 0)) {
+                    r = lia_buf_printf(out, "  %.*s:\n", (int)len2, leaf);
+                    sub = leaf;
+                    sub_len = len2;
+                }
+                leaf = dot2 + 1;
+                indent = "    ";
+            } else {
+                sub_len = 0;
+            }
         }
         if (r == 0) {
-            r = lia_buf_printf(out, "%s%s: ", dot != NULL ? "  " : "", leaf);
+            r = lia_buf_printf(out, "%s%s: ", indent, leaf);
         }
         if (r == 0) {
             r = print_value(out, cfg, k);
         }
         if (r == 0) {
             r = lia_buf_append_str(out, "\n");
+        }
+        if (r == 0 && k->offset == CFG(monitoring.default_platform)) {
+            r = print_monitoring_maps(out, &cfg->monitoring);
         }
     }
     if (r == 0) {
@@ -1657,6 +2326,9 @@ int lia_config_print(const struct lia_config *cfg, struct lia_buf *out)
     }
     for (size_t i = 0; r == 0 && i < cfg->ntokens; i++) {
         r = print_token(out, &cfg->tokens[i]);
+    }
+    if (r == 0) {
+        r = print_notify(out, cfg);
     }
     return r;
 }
@@ -1683,6 +2355,8 @@ static bool key_equal(const struct lia_config *a, const struct lia_config *b,
     case LIA_CONFIG_DURATION:
     case LIA_CONFIG_SECONDS:
         return memcmp(pa, pb, sizeof(uint64_t)) == 0;
+    case LIA_CONFIG_NUMBER:
+        return memcmp(pa, pb, sizeof(double)) == 0;
     case LIA_CONFIG_BOOL:
         return memcmp(pa, pb, sizeof(bool)) == 0;
     case LIA_CONFIG_ORIGINS:
@@ -1712,4 +2386,317 @@ size_t lia_config_restart_keys(const struct lia_config *old, const struct lia_co
         }
     }
     return n;
+}
+
+/* Notification targets: the entries under "notifications:". */
+
+#define NOTIFY_EVENTS_DEFAULT                                                                      \
+    ((1u << LIA_ESC_EV_OPEN) | (1u << LIA_ESC_EV_SEVERITY) | (1u << LIA_ESC_EV_RESOLVE))
+#define NOTIFY_EVENT_LIST "open, severity, update, ack, resolve"
+
+/* Keys of which a target may set only one. */
+static const char *const notify_exclusive[][2] = {
+    {"url", "url_env"},
+    {"routing_key", "routing_key_env"},
+    {"secret", "secret_env"},
+};
+
+static void wipe_free(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
+}
+
+/* http:// or https:// with a host, and nothing that could split a request line. */
+static bool is_http_url(const char *s)
+{
+    const char *host = NULL;
+    if (strncmp(s, "https://", 8) == 0) {
+        host = s + 8;
+    } else if (strncmp(s, "http://", 7) == 0) {
+        host = s + 7;
+    }
+    if (host == NULL || host[0] == '\0' || host[0] == '/') {
+        return false;
+    }
+    for (const char *p = s; *p != '\0'; p++) {
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool is_type(const struct lia_notify_target *t, const char *type)
+{
+    return t->type != NULL && strcmp(t->type, type) == 0;
+}
+
+const struct lia_config_key *lia_config_notify_keys(size_t *n)
+{
+    *n = NITEMS(notify_keys);
+    return notify_keys;
+}
+
+int lia_config_notify_env_name(const char *prefix, const char *target, char *out, size_t size)
+{
+    return env_name(prefix, target, out, size);
+}
+
+struct lia_notify_target *lia_config_add_notify_target(struct lia_config *cfg, const char *name,
+                                                       int line, struct lia_err *err)
+{
+    char path[sizeof(err->path)];
+    char env[sizeof(LIA_NOTIFY_URL_ENV_PREFIX) + SOURCE_NAME_MAX];
+    char other_env[sizeof(env)];
+    char shown[40];
+    struct lia_notify_config *nc = &cfg->notify;
+
+    snprintf(path, sizeof(path), "notifications.%s", name);
+    if (!is_entry_name(name)) {
+        echo(name, shown, sizeof(shown));
+        lia_err_set(err, LIA_E_CONFIG, path,
+                    "a target name is 1 to %d lower-case letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit; got \"%s\"",
+                    SOURCE_NAME_MAX, shown);
+        return NULL;
+    }
+    if (nc->ntargets >= LIA_CONFIG_MAX_NOTIFY_TARGETS) {
+        lia_err_set(err, LIA_E_CONFIG, path, "more than %d notification targets",
+                    LIA_CONFIG_MAX_NOTIFY_TARGETS);
+        return NULL;
+    }
+    lia_config_notify_env_name(LIA_NOTIFY_URL_ENV_PREFIX, name, env, sizeof(env));
+    for (size_t i = 0; i < nc->ntargets; i++) {
+        const char *other = nc->targets[i].name;
+        if (strcmp(other, name) == 0) {
+            lia_err_set(err, LIA_E_CONFIG, path, "defined twice");
+            return NULL;
+        }
+        lia_config_notify_env_name(LIA_NOTIFY_URL_ENV_PREFIX, other, other_env, sizeof(other_env));
+        if (strcmp(env, other_env) == 0) {
+            lia_err_set(err, LIA_E_CONFIG, path,
+                        "its variable %s is also that of target %s; rename one", env, other);
+            return NULL;
+        }
+    }
+    nc->targets = xrealloc(nc->targets, (nc->ntargets + 1) * sizeof(nc->targets[0]));
+    struct lia_notify_target *t = &nc->targets[nc->ntargets++];
+    memset(t, 0, sizeof(*t));
+    t->name = xstrdup(name);
+    t->line = line;
+    t->events = NOTIFY_EVENTS_DEFAULT;
+    for (size_t i = 0; i < NITEMS(notify_keys); i++) {
+        if (notify_keys[i].def != NULL) {
+            struct lia_err ignored;
+            int r =
+                set_value(t, &notify_keys[i], notify_keys[i].name, notify_keys[i].def, &ignored);
+            assert(r == 0);
+            (void)r;
+        }
+    }
+    return t;
+}
+
+int lia_config_notify_set(struct lia_notify_target *t, const char *key, const char *value,
+                          struct lia_err *err)
+{
+    char path[160];
+    char shown[40];
+    const struct lia_config_key *k = find_row(notify_keys, NITEMS(notify_keys), key);
+
+    snprintf(path, sizeof(path), "notifications.%s.%s", t->name, key);
+    if (k == NULL) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "unknown key");
+    }
+    for (size_t i = 0; i < NITEMS(notify_exclusive); i++) {
+        for (size_t j = 0; j < 2; j++) {
+            const struct lia_config_key *o =
+                find_row(notify_keys, NITEMS(notify_keys), notify_exclusive[i][1 - j]);
+            if (strcmp(key, notify_exclusive[i][j]) == 0 && string_at(t, o) != NULL) {
+                return lia_err_set(err, LIA_E_CONFIG, path,
+                                   "%s is already set; give only one of %s and %s", o->name,
+                                   notify_exclusive[i][0], notify_exclusive[i][1]);
+            }
+        }
+    }
+    /* A url may carry a credential (Slack's do), so it is never echoed. */
+    if (k->offset == NTF(url) && !is_http_url(value)) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "expected an http:// or https:// URL with a host and no spaces");
+    }
+    bool env_key = k->offset == NTF(url_env) || k->offset == NTF(routing_key_env) ||
+                   k->offset == NTF(secret_env);
+    if (env_key && !is_env_name(value)) {
+        echo(value, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path, "not an environment variable name: \"%s\"",
+                           shown);
+    }
+    return set_value(t, k, path, value, err);
+}
+
+int lia_config_notify_add_event(struct lia_notify_target *t, const char *event, struct lia_err *err)
+{
+    char path[160];
+    char shown[40];
+    int kind = -1;
+
+    snprintf(path, sizeof(path), "notifications.%s.events", t->name);
+    for (int k = 0; k < LIA_ESC_EV_COUNT; k++) {
+        if (strcmp(event, lia_esc_event_name((enum lia_esc_event_kind)k)) == 0) {
+            kind = k;
+        }
+    }
+    if (kind < 0) {
+        echo(event, shown, sizeof(shown));
+        return lia_err_set(err, LIA_E_CONFIG, path, "unknown event \"%s\" (known: %s)", shown,
+                           NOTIFY_EVENT_LIST);
+    }
+    if (!t->events_given) {
+        t->events = 0;
+        t->events_given = true;
+    }
+    if ((t->events & (1u << kind)) != 0) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "%s is listed twice", event);
+    }
+    t->events |= 1u << kind;
+    return 0;
+}
+
+int lia_config_notify_check(const struct lia_notify_target *t, struct lia_err *err)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "notifications.%s", t->name);
+    if (t->type == NULL) {
+        snprintf(path, sizeof(path), "notifications.%s.type", t->name);
+        return lia_err_set(err, LIA_E_CONFIG, path, "required: pagerduty, slack or webhook");
+    }
+    bool has_key = t->routing_key != NULL || t->routing_key_env != NULL;
+    bool has_secret = t->secret != NULL || t->secret_env != NULL;
+    if (!is_type(t, "pagerduty") && has_key) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "routing_key is for pagerduty targets; a %s target does not take one",
+                           t->type);
+    }
+    if (!is_type(t, "webhook") && has_secret) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "secret is for webhook targets; a %s target does not take one%s",
+                           t->type, is_type(t, "pagerduty") ? " (use routing_key)" : "");
+    }
+    if (t->events_given && t->events == 0) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "events: list at least one of %s",
+                           NOTIFY_EVENT_LIST);
+    }
+    return 0;
+}
+
+void lia_config_notify_set_secret(struct lia_notify_target *t, bool key, const char *value)
+{
+    char **slot = &t->url;
+    if (key) {
+        slot = is_type(t, "pagerduty") ? &t->routing_key : &t->secret;
+    }
+    wipe_free(*slot);
+    *slot = xstrdup(value);
+}
+
+static void notify_target_fini(struct lia_notify_target *t)
+{
+    free(t->name);
+    free(t->type);
+    wipe_free(t->url);
+    free(t->url_env);
+    wipe_free(t->routing_key);
+    free(t->routing_key_env);
+    wipe_free(t->secret);
+    free(t->secret_env);
+    free(t->min_severity);
+}
+
+static void notify_missing(struct lia_errlist *errs, const struct lia_notify_target *t,
+                           const char *what, const char *settings, const char *prefix)
+{
+    char path[160];
+    char text[200];
+    char env[sizeof(LIA_NOTIFY_URL_ENV_PREFIX) + SOURCE_NAME_MAX];
+
+    snprintf(path, sizeof(path), "notifications.%s", t->name);
+    lia_config_notify_env_name(prefix, t->name, env, sizeof(env));
+    snprintf(text, sizeof(text), "no %s; set %s, or the environment variable %s", what, settings,
+             env);
+    add_error(errs, t->line, path, text);
+}
+
+static void validate_notify(const struct lia_config *cfg, struct lia_errlist *errs)
+{
+    char path[160];
+    const struct lia_notify_config *nc = &cfg->notify;
+
+    if (nc->backoff_min_ms > nc->backoff_max_ms) {
+        add_error(errs, 0, "notify.backoff_min", "is longer than notify.backoff_max");
+    }
+    for (size_t i = 0; i < nc->ntargets; i++) {
+        const struct lia_notify_target *t = &nc->targets[i];
+        int url_line = t->url_line != 0 ? t->url_line : t->line;
+        snprintf(path, sizeof(path), "notifications.%s", t->name);
+        if (is_type(t, "pagerduty") && (t->routing_key == NULL || t->routing_key[0] == '\0')) {
+            notify_missing(errs, t, "routing key", "routing_key or routing_key_env",
+                           LIA_NOTIFY_KEY_ENV_PREFIX);
+        }
+        if (!is_type(t, "pagerduty") && t->url == NULL) {
+            notify_missing(errs, t, "url", "url or url_env", LIA_NOTIFY_URL_ENV_PREFIX);
+        } else if (t->url != NULL && !is_http_url(t->url)) {
+            add_error(errs, url_line, path,
+                      "the url is not an http:// or https:// URL with a host and no spaces");
+        }
+        if (is_type(t, "webhook") && (t->secret == NULL || t->secret[0] == '\0')) {
+            notify_missing(errs, t, "secret", "secret or secret_env", LIA_NOTIFY_KEY_ENV_PREFIX);
+        }
+    }
+}
+
+static int print_notify_target(struct lia_buf *out, const struct lia_notify_target *t)
+{
+    int r = lia_buf_printf(out, "  %s:\n", t->name);
+    for (size_t i = 0; r == 0 && i < NITEMS(notify_keys); i++) {
+        const struct lia_config_key *k = &notify_keys[i];
+        if ((k->kind == LIA_CONFIG_STRING || k->kind == LIA_CONFIG_ENUM) &&
+            string_at(t, k) == NULL) {
+            continue;
+        }
+        r = lia_buf_printf(out, "    %s: ", k->name);
+        if (r == 0 && k->offset == NTF(url) && !is_type(t, "pagerduty")) {
+            r = lia_buf_append_str(out, MASK);
+        } else if (r == 0) {
+            r = print_value(out, t, k);
+        }
+        if (r == 0) {
+            r = lia_buf_append_str(out, "\n");
+        }
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, "    events: [");
+    }
+    bool first = true;
+    for (int k = 0; r == 0 && k < LIA_ESC_EV_COUNT; k++) {
+        if ((t->events & (1u << k)) != 0) {
+            r = lia_buf_printf(out, "%s%s", first ? "" : ", ",
+                               lia_esc_event_name((enum lia_esc_event_kind)k));
+            first = false;
+        }
+    }
+    return r == 0 ? lia_buf_append_str(out, "]\n") : -1;
+}
+
+static int print_notify(struct lia_buf *out, const struct lia_config *cfg)
+{
+    const struct lia_notify_config *nc = &cfg->notify;
+    int r = lia_buf_append_str(out, nc->ntargets == 0 ? "notifications: {}\n" : "notifications:\n");
+    for (size_t i = 0; r == 0 && i < nc->ntargets; i++) {
+        r = print_notify_target(out, &nc->targets[i]);
+    }
+    return r;
 }

@@ -35,6 +35,9 @@ struct lia_source {
     int64_t replay_window_ms;          /* accepted signature timestamp skew */
     bool store_raw;                    /* keep the raw payload with the ticket */
     char *fields[LIA_FIELD_COUNT];     /* JSON pointer overrides; NULL = adapter default */
+    char *mode;                        /* adapter variant ("rule", ...); NULL = its default */
+    char *username;                    /* basic-auth user name (freshdesk basic mode) */
+    char *auth_header;                 /* header carrying the secret (freshdesk header mode) */
     int line;                          /* where the source was defined */
     int secret_line;                   /* where secret, secret_env or secret_file was set */
 };
@@ -82,6 +85,100 @@ struct lia_token {
     int token_line;   /* where token, token_env or token_sha256 was set */
 };
 
+/* The thresholds of one severity level: it is reached when any of them is. */
+struct lia_sev_rule {
+    uint32_t excess;           /* tickets above baseline */
+    uint32_t accounts;         /* distinct accounts affected */
+    uint32_t premium_accounts; /* of them, in a premium tier */
+    uint32_t share_percent;    /* of all tickets over the same minutes */
+};
+
+/* Detection and the severity ladder (see lib/detect.h). */
+struct lia_detect_config {
+    double rho;          /* the rise to detect, as a multiple of the baseline */
+    double false_alarms; /* board-wide false alarms allowed per false_alarm_period */
+    int64_t false_alarm_period_ms;
+    uint32_t min_tickets;       /* tickets in the CUSUM run before a bucket may alarm */
+    int64_t lateness_ms;        /* how late a ticket may arrive and still be counted */
+    double baseline_decay;      /* weight of last week's slot against this week's */
+    uint32_t baseline_weeks;    /* history read at start */
+    double prior_per_hour;      /* expected tickets/hour of a bucket without history */
+    int64_t prior_weight_ms;    /* how much history that prior is worth */
+    int64_t seasonal_prior_ms;  /* minutes of a slot's own history worth the bucket's mean */
+    int64_t lingering_after_ms; /* a resolved alert still explains an alarm this long before */
+    char *premium_tiers;        /* comma-separated tier names */
+    char *dimensions;           /* "all" or comma-separated dimension names */
+    uint32_t max_buckets;       /* buckets watched at most */
+    struct lia_sev_rule sev[3]; /* SEV1, SEV2, SEV3; any escalation is at least SEV4 */
+    uint32_t share_min_tickets; /* share_percent counts only over at least this many tickets */
+    uint32_t up_evaluations;    /* minutes a higher severity must hold before it is raised */
+    uint32_t down_evaluations;  /* minutes a lower one must hold before it is lowered */
+    int64_t cooldown_ms;        /* no lowering this soon after a change */
+};
+
+/* Entries under "notifications:" at most, and the prefixes of the variables that override a
+ * target's url and its routing key or secret (see lia_config_notify_env_name). */
+#define LIA_CONFIG_MAX_NOTIFY_TARGETS 64
+#define LIA_NOTIFY_URL_ENV_PREFIX     "LIAISON_NOTIFY_URL_"
+#define LIA_NOTIFY_KEY_ENV_PREFIX     "LIAISON_NOTIFY_KEY_"
+
+/* A notification target under "notifications:" (see lib/notify.h). url, routing_key and
+ * secret hold resolved values: inline, or filled from the environment by the daemon. */
+struct lia_notify_target {
+    char *name;            /* key under "notifications:" */
+    char *type;            /* "pagerduty", "slack" or "webhook" */
+    char *url;             /* where to POST; NULL for pagerduty means PagerDuty's endpoint */
+    char *url_env;         /* variable holding the url, or NULL */
+    char *routing_key;     /* pagerduty: the integration's routing key */
+    char *routing_key_env; /* variable holding it, or NULL */
+    char *secret;          /* webhook: the HMAC signing secret */
+    char *secret_env;      /* variable holding it, or NULL */
+    char *min_severity;    /* "SEV1".."SEV4": the least severe escalation sent */
+    int64_t timeout_ms;    /* whole request; 0 means notify.timeout */
+    unsigned events;       /* bits 1 << enum lia_esc_event_kind */
+    bool events_given;     /* "events:" was in the file, so defaults were replaced */
+    int line;              /* where the target was defined */
+    int url_line;          /* where url or url_env was set */
+    int key_line;          /* where routing_key(_env) or secret(_env) was set */
+};
+
+/* notify.* and the targets. */
+struct lia_notify_config {
+    int64_t timeout_ms;                /* whole request, unless a target sets its own */
+    int64_t connect_timeout_ms;        /* TCP and TLS handshake */
+    uint32_t max_attempts;             /* deliveries tried before giving up */
+    int64_t backoff_min_ms;            /* delay after the first failure, doubled per failure */
+    int64_t backoff_max_ms;            /* cap of that delay */
+    struct lia_notify_target *targets; /* in file order */
+    size_t ntargets;
+};
+
+#define LIA_CONFIG_MAX_ALERT_LABELS     64 /* entries of "monitoring.labels" */
+#define LIA_CONFIG_MAX_ALERT_SEVERITIES 32 /* entries of "monitoring.severities" */
+#define LIA_CONFIG_LABEL_MAX            64 /* bytes of a label name or severity value */
+
+/* An alert label that names a bucket dimension ("monitoring.labels"). */
+struct lia_alert_label {
+    char *label;   /* Prometheus label name: [A-Za-z_][A-Za-z0-9_]* */
+    int dimension; /* enum lia_dimension (lib/bucket.h) */
+};
+
+/* A severity label value and its SEV level ("monitoring.severities"). */
+struct lia_alert_severity {
+    char *value; /* matched ignoring ASCII case */
+    int sev;     /* 1..4, enum lia_sev (lib/alert.h) */
+};
+
+/* monitoring.*: how alert labels become buckets and severities (see lib/alert.h). */
+struct lia_monitoring_config {
+    char *severity_label;           /* the label that carries the severity */
+    char *default_platform;         /* "any" or a platform name, for versions without a platform */
+    struct lia_alert_label *labels; /* in file order */
+    size_t nlabels;
+    struct lia_alert_severity *severities; /* in file order */
+    size_t nseverities;
+};
+
 struct lia_config {
     char *path;           /* file it came from, for messages */
     char listen_host[64]; /* from "listen", default 127.0.0.1: an IPv4 literal, "localhost",
@@ -112,8 +209,11 @@ struct lia_config {
     size_t ntokens;
     char **cors_origins; /* "scheme://host[:port]" or "*"; exact, lower case */
     size_t ncors_origins;
-    int64_t rollup_horizon_ms;      /* rollup.horizon */
-    uint32_t rollup_exact_accounts; /* rollup.exact_accounts */
+    int64_t rollup_horizon_ms;               /* rollup.horizon */
+    uint32_t rollup_exact_accounts;          /* rollup.exact_accounts */
+    struct lia_detect_config detect;         /* detection.* and severity.* */
+    struct lia_notify_config notify;         /* notify.* and notifications: */
+    struct lia_monitoring_config monitoring; /* monitoring.* */
 };
 
 /* A growable list of errors, so every problem in a file is reported at once. Starts zeroed
@@ -140,8 +240,10 @@ struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *fi
 
 /* Cross-field checks that need resolved secrets: every source has a known type and a secret;
  * every token has a value of LIA_TOKEN_MIN_BYTES to LIA_TOKEN_MAX_BYTES bytes (when it was
- * given as text rather than a digest) and no two tokens share a value. Appends to errs; returns
- * 0 when there were none, -1 otherwise. */
+ * given as text rather than a digest) and no two tokens share a value; every notification
+ * target has what its type needs (url; routing key; secret), errors on path
+ * "notifications.<name>"; notify.backoff_min is at most notify.backoff_max. Appends to errs;
+ * returns 0 when there were none, -1 otherwise. */
 int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs);
 
 void lia_config_free(struct lia_config *cfg);
@@ -187,6 +289,7 @@ enum lia_config_kind {
     LIA_CONFIG_ENUM,     /* char *, one of choices */
     LIA_CONFIG_BOOL,     /* bool */
     LIA_CONFIG_ORIGINS,  /* a YAML list into cors_origins; lia_config_set appends one origin */
+    LIA_CONFIG_NUMBER,   /* double in [min / 1000, max / 1000] */
 };
 
 /* Key table rows, for documentation and for the test that keeps the example file in sync. */
@@ -289,6 +392,54 @@ int lia_config_token_env_name(const char *token, char *out, size_t size);
  * "http.cors_origins") when malformed, listed twice, mixed with "*", or there are
  * LIA_CONFIG_MAX_CORS_ORIGINS already. Same as lia_config_set(cfg, "http.cors_origins", ...). */
 int lia_config_add_cors_origin(struct lia_config *cfg, const char *origin, struct lia_err *err);
+
+/* Rows of the scalar keys of one entry under "notifications:" ("type", "url", ...); offsets are
+ * into struct lia_notify_target. Its "events:" list is not a row. */
+const struct lia_config_key *lia_config_notify_keys(size_t *n);
+/* Appends a notification target named name ([a-z0-9][a-z0-9._-]{0,63}) holding the defaults
+ * (min_severity SEV3, events open, severity and resolve), defined at line. Returns it, borrowed
+ * from cfg and valid until the next call, or NULL with err when the name is invalid, already
+ * used, maps to the same LIAISON_NOTIFY_ variables as another target, or there are
+ * LIA_CONFIG_MAX_NOTIFY_TARGETS already. */
+struct lia_notify_target *lia_config_add_notify_target(struct lia_config *cfg, const char *name,
+                                                       int line, struct lia_err *err);
+/* Sets a target key (see lia_config_notify_keys) from its text. A url must be http:// or
+ * https:// with a host; only one of url and url_env, of routing_key and routing_key_env, of
+ * secret and secret_env may be set. Returns 0, or -1 with err (path
+ * "notifications.<name>.<key>"). */
+int lia_config_notify_set(struct lia_notify_target *t, const char *key, const char *value,
+                          struct lia_err *err);
+/* Adds an event kind by name (open, severity, update, ack or resolve) to the events a target
+ * gets; the first call replaces the defaults. Each at most once. Returns 0, or -1 with err (path
+ * "notifications.<name>.events"). */
+int lia_config_notify_add_event(struct lia_notify_target *t, const char *event,
+                                struct lia_err *err);
+/* Checks what only the whole entry can tell: a type, and no key another type uses (a
+ * routing key is PagerDuty's, a secret the webhook's). Returns 0, or -1 with err. */
+int lia_config_notify_check(const struct lia_notify_target *t, struct lia_err *err);
+/* Replaces the target's resolved url, or its routing key (pagerduty) or secret (webhook) when
+ * key is true, with a copy of value. */
+void lia_config_notify_set_secret(struct lia_notify_target *t, bool key, const char *value);
+/* Writes the environment variable prefix + target name (upper-cased as
+ * lia_config_secret_env_name does) into out, prefix being LIA_NOTIFY_URL_ENV_PREFIX or
+ * LIA_NOTIFY_KEY_ENV_PREFIX. Returns 0, or -1 when out (size bytes) is too small. */
+int lia_config_notify_env_name(const char *prefix, const char *target, char *out, size_t size);
+
+/* Maps the alert label named label ([A-Za-z_][A-Za-z0-9_]*, at most LIA_CONFIG_LABEL_MAX - 1
+ * bytes) to the dimension named dimension ("country", "feature_flag", ...), appended to
+ * monitoring.labels. Returns 0, or -1 with err (path "monitoring.labels.<label>") when either
+ * is invalid, the label is already mapped, or there are LIA_CONFIG_MAX_ALERT_LABELS already. */
+int lia_config_add_alert_label(struct lia_config *cfg, const char *label, const char *dimension,
+                               struct lia_err *err);
+/* Maps the severity label value value (1 to LIA_CONFIG_LABEL_MAX - 1 bytes) to sev ("SEV1" to
+ * "SEV4", or "1" to "4", any case), appended to monitoring.severities. Returns 0, or -1 with err
+ * (path "monitoring.severities.<value>") when sev is not a level, the value is already mapped
+ * (ignoring case), or there are LIA_CONFIG_MAX_ALERT_SEVERITIES already. */
+int lia_config_add_alert_severity(struct lia_config *cfg, const char *value, const char *sev,
+                                  struct lia_err *err);
+/* Empties monitoring.labels or monitoring.severities, dropping the defaults a file replaces. */
+void lia_config_clear_alert_labels(struct lia_config *cfg);
+void lia_config_clear_alert_severities(struct lia_config *cfg);
 
 /* Compares two configs and writes the names of changed keys that are not reloadable into
  * keys (at most max names, static strings). Returns how many changed, which may exceed max. */

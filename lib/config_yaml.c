@@ -259,6 +259,7 @@ static void unknown_table_key(struct walk *w, const yaml_node_t *kn, const char 
         suggest_try(&s, "sources", strlen("sources"));
         suggest_try(&s, "account_ranges", strlen("account_ranges"));
         suggest_try(&s, "tokens", strlen("tokens"));
+        suggest_try(&s, "notifications", strlen("notifications"));
     }
     for (size_t i = 0; s.best == NULL && i < n; i++) {
         const char *dot = strrchr(keys[i].name, '.');
@@ -383,10 +384,19 @@ static void set_table_key(struct walk *w, const char *path, const yaml_node_t *v
     }
 }
 
+static bool is_section(const char *section);
+
+/* An entry of a section; a nested section ("severity.sev1") is walked the same way. */
 static void section_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
                           const yaml_node_t *vn, void *ctx)
 {
     const char *section = ctx;
+    if (lia_config_key_find(path) == NULL && is_section(path)) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, section_entry, (void *)path);
+        }
+        return;
+    }
     if (lia_config_key_find(path) == NULL) {
         unknown_table_key(w, kn, path, section, key);
         return;
@@ -659,6 +669,88 @@ static void token_entry(struct walk *w, const char *path, const char *key, const
     }
 }
 
+static void notify_event_item(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                              void *ctx)
+{
+    struct lia_notify_target *t = ctx;
+    struct lia_err err;
+    const char *event = as_scalar(w, path, vn, false);
+    (void)index;
+
+    if (event != NULL && lia_config_notify_add_event(t, event, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void notify_key_entry(struct walk *w, const char *path, const char *key,
+                             const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    struct lia_notify_target *t = ctx;
+    size_t n;
+    const struct lia_config_key *keys = lia_config_notify_keys(&n);
+    bool known = false;
+    struct lia_err err;
+
+    if (strcmp(key, "events") == 0) {
+        if (vn->type == YAML_SEQUENCE_NODE && seq_len(vn) == 0) {
+            /* An empty list is an error of its own; the check below reports it. */
+            t->events = 0;
+            t->events_given = true;
+        } else if (as_seq(w, path, vn)) {
+            walk_seq(w, path, vn, notify_event_item, t);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        known = known || strcmp(keys[i].name, key) == 0;
+    }
+    if (!known) {
+        struct suggestion s;
+        suggest_init(&s, key);
+        for (size_t i = 0; i < n; i++) {
+            suggest_try(&s, keys[i].name, strlen(keys[i].name));
+        }
+        suggest_try(&s, "events", strlen("events"));
+        report_unknown(w, kn, path, "key", &s);
+        return;
+    }
+    const char *text = as_scalar(w, path, vn, false);
+    if (text == NULL) {
+        return;
+    }
+    if (lia_config_notify_set(t, key, text, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    } else if (strncmp(key, "url", 3) == 0) {
+        t->url_line = line_of(kn);
+    } else if (strncmp(key, "routing_key", 11) == 0 || strncmp(key, "secret", 6) == 0) {
+        t->key_line = line_of(kn);
+    }
+}
+
+static void notify_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                         const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    size_t before = w->errs->n;
+    (void)ctx;
+
+    struct lia_notify_target *t = lia_config_add_notify_target(w->cfg, key, line_of(kn), &err);
+    if (t == NULL) {
+        add_err(w, line_of(kn), &err);
+        return;
+    }
+    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
+        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
+        return;
+    }
+    if (vn->type == YAML_MAPPING_NODE) {
+        walk_map(w, path, vn, notify_key_entry, t);
+    }
+    if (w->errs->n == before && lia_config_notify_check(t, &err) != 0) {
+        add_err(w, line_of(kn), &err);
+    }
+}
+
 /* True when some table key lives under "section.". */
 static bool is_section(const char *section)
 {
@@ -671,6 +763,78 @@ static bool is_section(const char *section)
         }
     }
     return false;
+}
+
+static void alert_label_entry(struct walk *w, const char *path, const char *key,
+                              const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    const char *dimension = as_scalar(w, path, vn, false);
+    (void)kn;
+    (void)ctx;
+
+    if (dimension != NULL && lia_config_add_alert_label(w->cfg, key, dimension, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void alert_severity_entry(struct walk *w, const char *path, const char *key,
+                                 const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    const char *sev = as_scalar(w, path, vn, false);
+    (void)kn;
+    (void)ctx;
+
+    if (sev != NULL && lia_config_add_alert_severity(w->cfg, key, sev, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+/* The monitoring section: table keys, and the labels and severities maps, which replace their
+ * defaults when given (an empty or null map leaves none). */
+static void monitoring_entry(struct walk *w, const char *path, const char *key,
+                             const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    static const char *const maps[] = {"labels", "severities"};
+    (void)ctx;
+
+    if (strcmp(key, "labels") == 0) {
+        if (vn->type == YAML_MAPPING_NODE || is_null(vn)) {
+            lia_config_clear_alert_labels(w->cfg);
+        }
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, alert_label_entry, NULL);
+        }
+        return;
+    }
+    if (strcmp(key, "severities") == 0) {
+        if (vn->type == YAML_MAPPING_NODE || is_null(vn)) {
+            lia_config_clear_alert_severities(w->cfg);
+        }
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, alert_severity_entry, NULL);
+        }
+        return;
+    }
+    if (lia_config_key_find(path) != NULL) {
+        set_table_key(w, path, vn);
+        return;
+    }
+    size_t n;
+    const struct lia_config_key *keys = lia_config_keys(&n);
+    struct suggestion s;
+    suggest_init(&s, key);
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+        suggest_try(&s, maps[i], strlen(maps[i]));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(keys[i].name, "monitoring.", strlen("monitoring.")) == 0) {
+            const char *leaf = keys[i].name + strlen("monitoring.");
+            suggest_try(&s, leaf, strlen(leaf));
+        }
+    }
+    report_unknown(w, kn, path, "key", &s);
 }
 
 static void root_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
@@ -692,6 +856,14 @@ static void root_entry(struct walk *w, const char *path, const char *key, const 
     } else if (strcmp(key, "tokens") == 0) {
         if (as_map(w, path, vn)) {
             walk_map(w, path, vn, token_entry, NULL);
+        }
+    } else if (strcmp(key, "notifications") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, notify_entry, NULL);
+        }
+    } else if (strcmp(key, "monitoring") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, monitoring_entry, NULL);
         }
     } else if (is_section(key)) {
         if (as_map(w, path, vn)) {

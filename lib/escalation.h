@@ -7,19 +7,20 @@
 
 #include "alert.h"
 #include "bucket.h"
+#include "err.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define LIA_ESC_ID_MAX       40 /* bytes of an id, with its NUL */
-#define LIA_ESC_MAX_BUCKETS  32 /* buckets listed, by excess */
-#define LIA_ESC_MAX_TIERS    8  /* tiers listed in accounts_by_tier, by count */
-#define LIA_ESC_MAX_ALERTS   8  /* covering (or resolved) alerts listed */
-#define LIA_ESC_TIER_MAX     32 /* bytes of a tier name, with its NUL */
-#define LIA_ESC_WHO_MAX      64 /* bytes of an acknowledger's name, with its NUL */
-#define LIA_ESC_NOTE_MAX     256 /* bytes of an acknowledgement note, with its NUL */
+#define LIA_ESC_ID_MAX      40  /* bytes of an id, with its NUL */
+#define LIA_ESC_MAX_BUCKETS 32  /* buckets listed, by excess */
+#define LIA_ESC_MAX_TIERS   8   /* tiers listed in accounts_by_tier, by count */
+#define LIA_ESC_MAX_ALERTS  8   /* covering (or resolved) alerts listed */
+#define LIA_ESC_TIER_MAX    32  /* bytes of a tier name, with its NUL */
+#define LIA_ESC_WHO_MAX     64  /* bytes of an acknowledger's name, with its NUL */
+#define LIA_ESC_NOTE_MAX    256 /* bytes of an acknowledgement note, with its NUL */
 
 /* Why tickets and monitoring disagree. */
 enum lia_reason {
@@ -33,8 +34,8 @@ enum lia_esc_state { LIA_ESC_OPEN = 0, LIA_ESC_RESOLVED = 1 };
 
 struct lia_esc_bucket {
     char key[LIA_BUCKET_KEY_MAX];
-    int64_t observed; /* tickets since the bucket alarmed */
-    double expected;  /* baseline over the same minutes */
+    int64_t observed;  /* tickets since the bucket alarmed */
+    double expected;   /* baseline over the same minutes */
     uint64_t accounts; /* distinct accounts among those tickets */
 };
 
@@ -61,7 +62,7 @@ struct lia_escalation {
     int64_t observed;      /* sums over the buckets */
     double expected;
     double excess;
-    double share;              /* observed / all tickets over the same minutes */
+    double share;              /* excess / all tickets over the same minutes */
     uint64_t accounts;         /* distinct accounts over all its buckets */
     uint64_t premium_accounts; /* of them, in a premium tier */
     struct lia_esc_tier tiers[LIA_ESC_MAX_TIERS];
@@ -88,8 +89,8 @@ enum lia_esc_event_kind {
 
 struct lia_esc_event {
     enum lia_esc_event_kind kind;
-    int64_t at_ms;         /* event time */
-    enum lia_sev from, to; /* severity before and after (equal unless kind is SEVERITY/OPEN) */
+    int64_t at_ms;             /* event time */
+    enum lia_sev from, to;     /* severity before and after (equal unless kind is SEVERITY/OPEN) */
     struct lia_escalation esc; /* the escalation after the event */
 };
 
@@ -111,6 +112,11 @@ bool lia_sev_above(enum lia_sev a, enum lia_sev b);
  * accounts}], buckets_total, alerts [{fingerprint, name, severity, status}], ack (null, or
  * {by, note, at}). Times are ISO 8601 UTC with milliseconds. */
 json_t *lia_escalation_json(const struct lia_escalation *e);
+/* Reads back what lia_escalation_json wrote, as far as continuing an escalation needs: id,
+ * reason, state, severity, first_seen, updated, the alerts and the acknowledgement. Returns 0,
+ * or -1 with err naming the field when one is missing or malformed. */
+int lia_escalation_from_json(const json_t *j, struct lia_escalation *out, struct lia_err *err);
+
 /* A new JSON object for ev: {event, at, from, to, escalation}. */
 json_t *lia_esc_event_json(const struct lia_esc_event *ev);
 

@@ -3,10 +3,13 @@
  * the accepted range in the value's own units, and echo what was given. */
 #include "parse.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct unit {
@@ -286,4 +289,27 @@ int lia_parse_bool(const char *s, int *out, const char *name, struct lia_err *er
     echo_value(s, echo, sizeof(echo));
     return lia_err_set(err, LIA_E_INVALID_FIELD, name,
                        "expected true or false (also yes/no, on/off), got \"%s\"", echo);
+}
+
+int lia_parse_number(const char *s, double min, double max, double *out, const char *name,
+                     struct lia_err *err)
+{
+    char shown[40];
+    bool plain = s != NULL && s[0] != '\0';
+    for (const char *p = s; plain && *p != '\0'; p++) {
+        plain = strchr("0123456789.eE+-", *p) != NULL;
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = plain ? strtod(s, &end) : 0;
+    if (!plain || end == s || *end != '\0' || errno != 0 || !isfinite(v)) {
+        snprintf(shown, sizeof(shown), "%.32s", s == NULL ? "" : s);
+        return lia_err_set(err, LIA_E_INVALID_FIELD, name, "expected a number, got \"%s\"", shown);
+    }
+    if (v < min || v > max) {
+        return lia_err_set(err, LIA_E_INVALID_FIELD, name, "must be between %g and %g, got %g", min,
+                           max, v);
+    }
+    *out = v;
+    return 0;
 }

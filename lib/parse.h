@@ -30,6 +30,10 @@ int lia_parse_duration_ms(const char *s, int64_t min, int64_t max, int64_t *out,
  * [min, max]; a bare number is bytes. */
 int lia_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char *name,
                    struct lia_err *err);
+/* Decimal number ("3", "0.75", "1e-3") in [min, max]; finite, no spaces, no trailing text, no
+ * hex. Returns 0, or -1 with err (LIA_E_INVALID_FIELD, path = name). */
+int lia_parse_number(const char *s, double min, double max, double *out, const char *name,
+                     struct lia_err *err);
 /* "true"/"false"/"yes"/"no"/"on"/"off", lower case only; sets *out to 1 or 0. */
 int lia_parse_bool(const char *s, int *out, const char *name, struct lia_err *err);
 

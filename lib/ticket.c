@@ -64,6 +64,16 @@ const char *lia_platform_name(enum lia_platform p)
     return "unknown";
 }
 
+enum lia_platform lia_platform_from_name(const char *name)
+{
+    for (int p = LIA_PLATFORM_IOS; p <= LIA_PLATFORM_OTHER; p++) {
+        if (name != NULL && strcmp(name, lia_platform_name((enum lia_platform)p)) == 0) {
+            return (enum lia_platform)p;
+        }
+    }
+    return LIA_PLATFORM_UNKNOWN;
+}
+
 void lia_ticket_init(struct lia_ticket *t)
 {
     memset(t, 0, sizeof(*t));

@@ -76,6 +76,9 @@ void lia_ticket_fini(struct lia_ticket *t);
 
 /* Stable lower-case name of a platform ("ios", ..., "unknown"). */
 const char *lia_platform_name(enum lia_platform p);
+/* The platform whose lia_platform_name is name (exactly), for reading a stored ticket back;
+ * LIA_PLATFORM_UNKNOWN for anything else. */
+enum lia_platform lia_platform_from_name(const char *name);
 
 /* Adds flags from a JSON value: an array of strings, or one string split on commas and
  * whitespace. Flags are lower-cased, trimmed, deduplicated and kept sorted. Returns 0, or -1

@@ -57,10 +57,13 @@ CREATE INDEX escalation_events_escalation ON escalation_events (escalation_id, i
 
 -- Notifications to send, written in the same transaction as the escalation event they carry;
 -- a row is deleted only after its target accepted it (or it gave up), so a restart resends.
+-- A target gets one escalation's events in order: a row waits while an older one of the same
+-- target and escalation is still here.
 CREATE TABLE notification_outbox (
     id bigserial PRIMARY KEY,
     target text NOT NULL, -- name under "notifications:"
     event_id bigint NOT NULL REFERENCES escalation_events (id),
+    escalation_id text NOT NULL,
     body jsonb NOT NULL, -- the escalation event (lia_esc_event_json)
     attempts integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
@@ -68,14 +71,20 @@ CREATE TABLE notification_outbox (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at);
+CREATE INDEX notification_outbox_escalation ON notification_outbox (target, escalation_id, id);
 
--- Sent (or abandoned) notifications, for the post-incident record.
+-- Sent (or abandoned) notifications, for the post-incident record; id is the outbox row's.
 CREATE TABLE notification_log (
     id bigint PRIMARY KEY,
     target text NOT NULL,
     event_id bigint NOT NULL,
+    escalation_id text NOT NULL,
     outcome text NOT NULL CHECK (outcome IN ('sent', 'failed')),
     attempts integer NOT NULL,
+    last_status integer, -- HTTP status of the last attempt; NULL when none came
     last_error text,
+    created_at timestamptz NOT NULL, -- when the outbox row was written
     finished_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX notification_log_escalation ON notification_log (target, escalation_id)
+    WHERE outcome = 'sent';

@@ -188,6 +188,27 @@ static void test_generic_create_redeliver_update(void **state)
                (char *)NULL);
     assert_string_equal(text, "5.2.2");
 
+    /* A ticket without a platform, updated without one, keeps "unknown" (it once read back as
+     * "other" and moved buckets). */
+    int64_t now_s = h_unix_s();
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"T-2001\",\"event_id\":\"c-2001\",\"created_at\":%lld}",
+             (long long)now_s);
+    h_post_generic(env, NULL, "gen", GEN_SECRET, body, &r);
+    h_expect_ack(&r, 202, "stored", false, "T-2001", "a ticket without a platform");
+    snprintf(body, sizeof(body),
+             "{\"id\":\"T-2001\",\"event_id\":\"u-2001\",\"event\":\"updated\","
+             "\"created_at\":%lld,\"subject\":\"still broken\"}",
+             (long long)now_s);
+    h_post_generic(env, NULL, "gen", GEN_SECRET, body, &r);
+    h_expect_ack(&r, 202, "updated", false, "T-2001", "its update, without a platform");
+    h_sql_text(env, text, sizeof(text),
+               "SELECT format('%s %s', platform, 'platform:unknown' = ANY (buckets)) FROM tickets"
+               " WHERE source = 'gen' AND external_id = 'T-2001'",
+               (char *)NULL);
+    assert_string_equal(text, "unknown t");
+
     free(again);
     free(updated);
     free(created);

@@ -160,6 +160,43 @@ static void test_key_table(void **state)
         {"accounts.range_width", "uint", "100000", true, 1, 1000000000000ULL},
         {"rollup.horizon", "duration", "8d", false, 8 * 86400000ULL, 31 * 86400000ULL},
         {"rollup.exact_accounts", "uint", "64", false, 0, 100000},
+        {"monitoring.severity_label", "string", "severity", true, 1, 63},
+        {"monitoring.default_platform", "enum", "any", true, 0, 0},
+        {"detection.rho", "number", "3", true, 1100, 20000ULL},
+        {"detection.false_alarms", "number", "1", true, 1, 1000000ULL},
+        {"detection.false_alarm_period", "duration", "7d", true, 3600000, 31622400000ULL},
+        {"detection.min_tickets", "uint", "5", true, 1, 100000ULL},
+        {"detection.lateness", "duration", "2m", true, 0, 3600000ULL},
+        {"detection.baseline_decay", "number", "0.8", true, 0, 990ULL},
+        {"detection.baseline_weeks", "uint", "4", true, 1, 52ULL},
+        {"detection.prior_per_hour", "number", "0.5", true, 1, 1000000ULL},
+        {"detection.prior_weight", "duration", "1d", true, 60000, 31622400000ULL},
+        {"detection.seasonal_prior", "duration", "2h", true, 0, 31622400000ULL},
+        {"detection.lingering_after", "duration", "1h", true, 0, 604800000ULL},
+        {"detection.premium_tiers", "string", "premium,enterprise", true, 0, 1024ULL},
+        {"detection.dimensions", "string", "all", true, 1, 1024ULL},
+        {"detection.max_buckets", "uint", "200000", true, 1, 10000000ULL},
+        {"severity.sev1.excess", "uint", "500", true, 0, 100000000ULL},
+        {"severity.sev1.accounts", "uint", "250", true, 0, 100000000ULL},
+        {"severity.sev1.premium_accounts", "uint", "25", true, 0, 100000000ULL},
+        {"severity.sev1.share_percent", "uint", "50", true, 0, 100ULL},
+        {"severity.sev2.excess", "uint", "100", true, 0, 100000000ULL},
+        {"severity.sev2.accounts", "uint", "50", true, 0, 100000000ULL},
+        {"severity.sev2.premium_accounts", "uint", "5", true, 0, 100000000ULL},
+        {"severity.sev2.share_percent", "uint", "25", true, 0, 100ULL},
+        {"severity.sev3.excess", "uint", "25", true, 0, 100000000ULL},
+        {"severity.sev3.accounts", "uint", "10", true, 0, 100000000ULL},
+        {"severity.sev3.premium_accounts", "uint", "1", true, 0, 100000000ULL},
+        {"severity.sev3.share_percent", "uint", "10", true, 0, 100ULL},
+        {"severity.share_min_tickets", "uint", "50", true, 0, 100000000ULL},
+        {"severity.up_evaluations", "uint", "2", true, 1, 1000ULL},
+        {"severity.down_evaluations", "uint", "15", true, 1, 10000ULL},
+        {"severity.cooldown", "duration", "15m", true, 0, 86400000ULL},
+        {"notify.timeout", "duration", "10s", true, 1000, 300000},
+        {"notify.connect_timeout", "duration", "5s", true, 100, 60000},
+        {"notify.max_attempts", "uint", "20", true, 1, 1000},
+        {"notify.backoff_min", "duration", "1s", true, 100, 3600000},
+        {"notify.backoff_max", "duration", "5m", true, 1000, 86400000},
     };
     size_t n;
     const struct lia_config_key *keys = lia_config_keys(&n);
@@ -179,7 +216,8 @@ static void test_key_table(void **state)
     assert_null(lia_config_key_find("sources"));
 
     static const char *const source_names[] = {
-        "type", "secret", "secret_env", "secret_file", "replay_window", "store_raw",
+        "type",      "secret", "secret_env", "secret_file", "replay_window",
+        "store_raw", "mode",   "username",   "auth_header",
     };
     const struct lia_config_key *skeys = lia_config_source_keys(&n);
     assert_int_equal(n, sizeof(source_names) / sizeof(source_names[0]));
@@ -271,7 +309,7 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 15);
+    assert_int_equal(checked, 44);
 }
 
 static void test_value_errors(void **state)
@@ -280,6 +318,12 @@ static void test_value_errors(void **state)
     static const struct error_case cases[] = {
         {"http:\n  max_body_bytes: 65MiB\n", 2, "http.max_body_bytes",
          "http.max_body_bytes: must be between 1KiB and 64MiB, got \"65MiB\""},
+        {"detection:\n  rho: 1\n", 2, "detection.rho",
+         "detection.rho: must be between 1.1 and 20, got 1"},
+        {"detection:\n  baseline_decay: 0x1\n", 2, "detection.baseline_decay",
+         "detection.baseline_decay: expected a number, got \"0x1\""},
+        {"severity:\n  sev2:\n    excess: -1\n", 3, "severity.sev2.excess",
+         "severity.sev2.excess: expected a whole number at most 100000000, got \"-1\""},
         {"http:\n  threads: 0\n", 2, "http.threads",
          "http.threads: must be between 1 and 64, got \"0\""},
         {"http:\n  threads: two\n", 2, "http.threads",
@@ -610,16 +654,18 @@ static void test_sources(void **state)
     lia_config_free(cfg);
 }
 
+#define KNOWN_TYPES "generic, zendesk, freshdesk, intercom, helpscout, jira, front"
+
 static void test_source_errors(void **state)
 {
     (void)state;
     static const struct error_case cases[] = {
         {"sources:\n  a:\n    secret: s\n", 2, "sources.a.type",
-         "sources.a.type: required (known types: generic, zendesk)"},
+         "sources.a.type: required (known types: " KNOWN_TYPES ")"},
         {"sources:\n  a:\n", 2, "sources.a.type",
-         "sources.a.type: required (known types: generic, zendesk)"},
-        {"sources:\n  a:\n    type: jira\n", 3, "sources.a.type",
-         "sources.a.type: unknown type \"jira\" (known: generic, zendesk)"},
+         "sources.a.type: required (known types: " KNOWN_TYPES ")"},
+        {"sources:\n  a:\n    type: kayako\n", 3, "sources.a.type",
+         "sources.a.type: unknown type \"kayako\" (known: " KNOWN_TYPES ")"},
         {"sources:\n  a:\n    type: generic\n    secret: s\n    secret_env: X\n", 5,
          "sources.a.secret_env",
          "sources.a.secret_env: secret is already set; give only one of secret, secret_env and "
@@ -1560,6 +1606,65 @@ static void test_print(void **state)
                               "rollup:\n"
                               "  horizon: 14d\n"
                               "  exact_accounts: 0\n"
+                              "monitoring:\n"
+                              "  severity_label: severity\n"
+                              "  default_platform: any\n"
+                              "  labels:\n"
+                              "    country: country\n"
+                              "    region: region\n"
+                              "    account_range: account_range\n"
+                              "    tier: tier\n"
+                              "    account_tier: tier\n"
+                              "    platform: platform\n"
+                              "    app_version: app_version\n"
+                              "    app_minor: app_minor\n"
+                              "    feature: feature_flag\n"
+                              "    feature_flag: feature_flag\n"
+                              "  severities:\n"
+                              "    critical: SEV2\n"
+                              "    warning: SEV3\n"
+                              "    info: SEV4\n"
+                              "detection:\n"
+                              "  rho: 3\n"
+                              "  false_alarms: 1\n"
+                              "  false_alarm_period: 7d\n"
+                              "  min_tickets: 5\n"
+                              "  lateness: 2m\n"
+                              "  baseline_decay: 0.8\n"
+                              "  baseline_weeks: 4\n"
+                              "  prior_per_hour: 0.5\n"
+                              "  prior_weight: 1d\n"
+                              "  seasonal_prior: 2h\n"
+                              "  lingering_after: 1h\n"
+                              "  premium_tiers: \"premium,enterprise\"\n"
+                              "  dimensions: all\n"
+                              "  max_buckets: 200000\n"
+                              "severity:\n"
+                              "  sev1:\n"
+                              "    excess: 500\n"
+                              "    accounts: 250\n"
+                              "    premium_accounts: 25\n"
+                              "    share_percent: 50\n"
+                              "  sev2:\n"
+                              "    excess: 100\n"
+                              "    accounts: 50\n"
+                              "    premium_accounts: 5\n"
+                              "    share_percent: 25\n"
+                              "  sev3:\n"
+                              "    excess: 25\n"
+                              "    accounts: 10\n"
+                              "    premium_accounts: 1\n"
+                              "    share_percent: 10\n"
+                              "  share_min_tickets: 50\n"
+                              "  up_evaluations: 2\n"
+                              "  down_evaluations: 15\n"
+                              "  cooldown: 15m\n"
+                              "notify:\n"
+                              "  timeout: 10s\n"
+                              "  connect_timeout: 5s\n"
+                              "  max_attempts: 20\n"
+                              "  backoff_min: 1s\n"
+                              "  backoff_max: 5m\n"
                               "regions:\n"
                               "  DE: dach\n"
                               "account_ranges:\n"
@@ -1590,7 +1695,8 @@ static void test_print(void **state)
                               "  ci:\n"
                               "    token_sha256: "
                               "87cbebfeebc05f7c54ac9336c4b4bbec831227a641951a4bde7edd56020f8590\n"
-                              "    scopes: [write]\n");
+                              "    scopes: [write]\n"
+                              "notifications: {}\n");
     assert_null(strstr(text, "hunter2"));
     assert_null(strstr(text, "dev-only"));
     /* Nor the inline token's digest, which would allow guessing it offline. */
@@ -1774,7 +1880,7 @@ static void test_example_file(void **state)
     struct lia_config *cfg = lia_config_parse(text, len, "liaison.example.yaml", &errs);
     assert_non_null(cfg);
     assert_int_equal(lia_config_validate(cfg, &errs), 0);
-    assert_int_equal(cfg->nsources, 2);
+    assert_int_equal(cfg->nsources, 7);
     assert_string_equal(lia_config_source(cfg, "generic-dev")->type, "generic");
     assert_string_equal(lia_config_source(cfg, "zendesk-dev")->type, "zendesk");
     assert_int_equal(strncmp(lia_config_source(cfg, "zendesk-dev")->secret, "dev-only-", 9), 0);

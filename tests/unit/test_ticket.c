@@ -158,6 +158,12 @@ static void test_platform_names(void **state)
     assert_string_equal(lia_platform_name(LIA_PLATFORM_DESKTOP), "desktop");
     assert_string_equal(lia_platform_name(LIA_PLATFORM_OTHER), "other");
     assert_string_equal(lia_platform_name(LIA_PLATFORM_UNKNOWN), "unknown");
+    /* A stored name reads back as itself: "unknown" must not become "other". */
+    for (int p = LIA_PLATFORM_UNKNOWN; p <= LIA_PLATFORM_OTHER; p++) {
+        assert_int_equal(lia_platform_from_name(lia_platform_name((enum lia_platform)p)), p);
+    }
+    assert_int_equal(lia_platform_from_name("iOS"), LIA_PLATFORM_UNKNOWN);
+    assert_int_equal(lia_platform_from_name(NULL), LIA_PLATFORM_UNKNOWN);
 }
 
 int main(void)

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/* Escalations end to end against the real daemon and PostgreSQL: a burst of tickets in one
+ * country opens an "unseen" escalation, seen by many concurrent long polls; a monitoring signal
+ * that covers the country at a higher severity turns it into covered (the escalation resolves);
+ * the signal resolving while tickets stay high makes it "lingering"; an acknowledgement is kept;
+ * a restart continues the same escalation without a second "open"; every event is in
+ * escalation_events; bad requests get clear errors.
+ *
+ * The detector runs on the tickets' own time, so the test moves it with tickets created a few
+ * minutes ahead of the wall clock (within the day ingestion allows), in a country of their own. */
+#include "harness.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define GEN_SECRET    "integration-generic-secret"
+#define READ_TOKEN    "integration-read-token-0001"
+#define WRITE_TOKEN   "integration-write-token-001"
+#define INGEST_TOKEN  "integration-ingest-token-01"
+#define MINUTE_MS     INT64_C(60000)
+#define WAITERS       16
+#define WAIT_S        20
+#define POLL_LIMIT_MS 15000
+
+/* One country watched, a prior of 6 tickets/hour worth a year (so the baseline is 0.1/minute
+ * and the threshold ln(10080 * 0.1 * 0.901) = 6.8), no lateness. */
+static const char config_yaml[] = "sources:\n"
+                                  "  gen:\n"
+                                  "    type: generic\n"
+                                  "    secret: " GEN_SECRET "\n"
+                                  "    replay_window: 5m\n"
+                                  "tokens:\n"
+                                  "  reader:\n"
+                                  "    token: " READ_TOKEN "\n"
+                                  "    scopes: [read]\n"
+                                  "  writer:\n"
+                                  "    token: " WRITE_TOKEN "\n"
+                                  "    scopes: [write]\n"
+                                  "  monitoring:\n"
+                                  "    token: " INGEST_TOKEN "\n"
+                                  "    scopes: [ingest]\n"
+                                  "detection:\n"
+                                  "  dimensions: country\n"
+                                  "  prior_per_hour: 6\n"
+                                  "  prior_weight: 366d\n"
+                                  "  seasonal_prior: 0\n"
+                                  "  lateness: 0\n";
+
+struct world {
+    struct h_env env;
+    int64_t base_ms; /* a minute boundary a little ahead of the wall clock */
+    int seq;
+};
+
+static int setup(void **state)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    *state = w;
+    h_env_init(&w->env, true);
+    h_serve(&w->env, config_yaml);
+    w->base_ms = (h_unix_s() * 1000 / MINUTE_MS + 5) * MINUTE_MS;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct world *w = *state;
+    h_env_fini(&w->env);
+    free(w);
+    return 0;
+}
+
+static void post_ticket(struct world *w, const char *country, int64_t created_ms)
+{
+    char body[512];
+    char id[32];
+    snprintf(id, sizeof(id), "E-%d", ++w->seq);
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"created_at\":\"%" PRId64 "\",\"customer\":{\"country\":\"%s\","
+             "\"account_id\":\"%d\"}}",
+             id, created_ms, country, 1000 + w->seq);
+    struct h_resp r;
+    h_post_generic(&w->env, NULL, "gen", GEN_SECRET, body, &r);
+    h_expect_ack(&r, 202, "stored", false, id, "a ticket");
+}
+
+/* Moves the detector's clock to the start of minute m (after base) with a ticket elsewhere. */
+static void clock_to_minute(struct world *w, int m)
+{
+    post_ticket(w, "JP", w->base_ms + m * MINUTE_MS);
+}
+
+static void get(struct world *w, const char *path, const char *token, struct h_full *out)
+{
+    char auth[96];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    struct h_req req = {.path = path, .headers = {auth}};
+    if (h_http_full(&w->env, NULL, &req, out, 0) != 0) {
+        fail_msg("GET %s: %s", path, out->error);
+    }
+}
+
+static json_t *escalation_state(struct world *w)
+{
+    struct h_full f;
+    get(w, "/v1/escalation", READ_TOKEN, &f);
+    assert_int_equal(f.status, 200);
+    json_t *j = json_loads(f.body, 0, NULL);
+    h_full_fini(&f);
+    assert_non_null(j);
+    return j;
+}
+
+/* The open escalation with reason, or NULL; a new reference. */
+static json_t *open_with_reason(json_t *state, const char *reason)
+{
+    json_t *list = json_object_get(state, "escalations");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *e = json_array_get(list, i);
+        if (strcmp(json_string_value(json_object_get(e, "reason")), reason) == 0) {
+            return json_incref(e);
+        }
+    }
+    return NULL;
+}
+
+/* Polls GET /v1/escalation until an escalation with reason is open (want) or none is. */
+static json_t *wait_reason(struct world *w, const char *reason, bool want)
+{
+    int64_t until = h_mono_ms() + POLL_LIMIT_MS;
+    for (;;) {
+        json_t *state = escalation_state(w);
+        json_t *e = open_with_reason(state, reason);
+        json_decref(state);
+        if ((e != NULL) == want) {
+            return e;
+        }
+        json_decref(e);
+        if (h_mono_ms() > until) {
+            fail_msg("no%s open escalation with reason %s after %d ms", want ? "" : " longer an",
+                     reason, POLL_LIMIT_MS);
+        }
+        usleep(100 * 1000);
+    }
+}
+
+static void send_signal(struct world *w, const char *status)
+{
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"checkout-de\",\"status\":\"%s\",\"severity\":\"SEV2\","
+             "\"labels\":{\"alertname\":\"CheckoutErrors\",\"country\":\"DE\"}}",
+             status);
+    char auth[96];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", INGEST_TOKEN);
+    struct h_req req = {.path = "/v1/monitoring/signals",
+                        .headers = {auth, "Content-Type: application/json"},
+                        .body = body,
+                        .body_len = strlen(body)};
+    struct h_resp r;
+    h_http(&w->env, NULL, &req, &r, 0);
+    h_expect(&r, 200, NULL, "a monitoring signal");
+}
+
+struct waiter {
+    struct world *w;
+    long long since;
+    long status;
+    long long version;
+    int64_t waited_ms;
+};
+
+static void *long_poll(void *arg)
+{
+    struct waiter *wt = arg;
+    char path[96], auth[96];
+    snprintf(path, sizeof(path), "/v1/escalation?wait=%d&since=%lld", WAIT_S, wt->since);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", READ_TOKEN);
+    struct h_req req = {.path = path, .headers = {auth}};
+    struct h_full f;
+    int64_t start = h_mono_ms();
+    if (h_http_full(&wt->w->env, NULL, &req, &f, (WAIT_S + 10) * 1000L) == 0) {
+        wt->status = f.status;
+        json_t *j = json_loads(f.body, 0, NULL);
+        wt->version = json_integer_value(json_object_get(j, "version"));
+        json_decref(j);
+    }
+    wt->waited_ms = h_mono_ms() - start;
+    h_full_fini(&f);
+    return NULL;
+}
+
+static void test_escalation_lifecycle(void **state)
+{
+    struct world *w = *state;
+    json_t *st = escalation_state(w);
+    long long v0 = json_integer_value(json_object_get(st, "version"));
+    assert_string_equal(json_string_value(json_object_get(st, "recommended_severity")), "none");
+    json_decref(st);
+
+    /* Many long polls wait for the next version. */
+    pthread_t threads[WAITERS];
+    struct waiter waiters[WAITERS];
+    for (int i = 0; i < WAITERS; i++) {
+        waiters[i] = (struct waiter){.w = w, .since = v0};
+        assert_int_equal(pthread_create(&threads[i], NULL, long_poll, &waiters[i]), 0);
+    }
+    usleep(300 * 1000);
+
+    /* 12 tickets from 12 accounts in DE in one minute, against 0.1 expected. */
+    for (int i = 0; i < 12; i++) {
+        post_ticket(w, "DE", w->base_ms + i * 1000);
+    }
+    clock_to_minute(w, 1);
+    json_t *unseen = wait_reason(w, "unseen", true);
+    json_t *bucket = json_array_get(json_object_get(unseen, "buckets"), 0);
+    assert_string_equal(json_string_value(json_object_get(bucket, "key")), "country:DE");
+    assert_int_equal(json_integer_value(json_object_get(unseen, "observed")), 12);
+    assert_int_equal(json_integer_value(json_object_get(unseen, "accounts")), 12);
+    /* 12 accounts pass the default SEV3 line of 10. */
+    assert_string_equal(json_string_value(json_object_get(unseen, "severity")), "SEV3");
+    char unseen_id[64];
+    snprintf(unseen_id, sizeof(unseen_id), "%s", json_string_value(json_object_get(unseen, "id")));
+    json_decref(unseen);
+
+    for (int i = 0; i < WAITERS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(waiters[i].status, 200);
+        assert_true(waiters[i].version > v0);
+        assert_true(waiters[i].waited_ms < WAIT_S * 1000);
+    }
+
+    /* Monitoring catches up: a SEV2 alert on DE covers it, and says more than the tickets do. */
+    send_signal(w, "firing");
+    for (int i = 0; i < 3; i++) {
+        post_ticket(w, "DE", w->base_ms + MINUTE_MS + i * 1000);
+    }
+    clock_to_minute(w, 2);
+    wait_reason(w, "unseen", false);
+    st = escalation_state(w);
+    assert_int_equal(json_array_size(json_object_get(st, "escalations")), 0);
+    json_t *firing = json_object_get(json_object_get(st, "monitoring"), "firing");
+    assert_int_equal(json_array_size(firing), 1);
+    json_decref(st);
+
+    /* The alert resolves while tickets keep coming: lingering. */
+    send_signal(w, "resolved");
+    for (int i = 0; i < 3; i++) {
+        post_ticket(w, "DE", w->base_ms + 2 * MINUTE_MS + i * 1000);
+    }
+    clock_to_minute(w, 3);
+    json_t *lingering = wait_reason(w, "lingering", true);
+    json_t *alert = json_array_get(json_object_get(lingering, "alerts"), 0);
+    assert_string_equal(json_string_value(json_object_get(alert, "fingerprint")), "checkout-de");
+    char id[64], path[128], auth[96];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(lingering, "id")));
+    json_decref(lingering);
+
+    /* Acknowledge it. */
+    snprintf(path, sizeof(path), "/v1/escalations/%s/ack", id);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", WRITE_TOKEN);
+    const char ack[] = "{\"who\":\"ic@example.com\",\"note\":\"rolling back checkout\"}";
+    struct h_req req = {.path = path,
+                        .headers = {auth, "Content-Type: application/json"},
+                        .body = ack,
+                        .body_len = strlen(ack)};
+    struct h_resp r;
+    h_http(&w->env, NULL, &req, &r, 0);
+    h_expect(&r, 200, NULL, "acknowledging");
+    char by[64];
+    assert_true(h_resp_str(&r, "/ack/by", by, sizeof(by)));
+    assert_string_equal(by, "ic@example.com");
+
+    /* Every change is stored, in order. */
+    int64_t until = h_mono_ms() + POLL_LIMIT_MS;
+    while (h_sql_int(&w->env, "SELECT count(*) FROM escalation_events WHERE kind = 'ack'", NULL) ==
+           0) {
+        assert_true(h_mono_ms() < until);
+        usleep(100 * 1000);
+    }
+    char kinds[256];
+    h_sql_text(&w->env, kinds, sizeof(kinds),
+               "SELECT string_agg(kind || ':' || (body->'escalation'->>'reason'), ',' ORDER BY id)"
+               " FROM escalation_events",
+               NULL);
+    assert_string_equal(kinds, "open:unseen,resolve:unseen,open:lingering,ack:lingering");
+    assert_int_equal(h_sql_int(&w->env,
+                               "SELECT count(*) FROM escalations WHERE id = $1 AND state"
+                               " = 'resolved'",
+                               unseen_id, NULL),
+                     1);
+    assert_int_equal(h_sql_int(&w->env,
+                               "SELECT count(*) FROM escalations WHERE id = $1 AND state"
+                               " = 'open' AND acked_by = 'ic@example.com'",
+                               id, NULL),
+                     1);
+
+    /* A restart rebuilds the detector from the stored tickets and continues the escalation:
+     * same id, still acknowledged, no second "open". */
+    h_stop(&w->env, SIGTERM, 15000);
+    h_start(&w->env);
+    lingering = wait_reason(w, "lingering", true);
+    assert_string_equal(json_string_value(json_object_get(lingering, "id")), id);
+    assert_false(json_is_null(json_object_get(lingering, "ack")));
+    json_decref(lingering);
+    assert_int_equal(
+        h_sql_int(&w->env, "SELECT count(*) FROM escalation_events WHERE kind = 'open'", NULL), 2);
+    w->env.passed = true;
+}
+
+static void test_escalation_errors(void **state)
+{
+    struct world *w = *state;
+    struct {
+        const char *method, *path, *token, *body;
+        long status;
+        const char *code;
+    } cases[] = {
+        {"GET", "/v1/escalation", NULL, NULL, 401, "unauthorized"},
+        {"GET", "/v1/escalation?wait=1000", READ_TOKEN, NULL, 400, "bad_request"},
+        {"GET", "/v1/escalation?wait=x", READ_TOKEN, NULL, 400, "bad_request"},
+        {"GET", "/v1/escalation?since=3", READ_TOKEN, NULL, 400, "bad_request"},
+        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "{\"who\":\"x\"}", 404, "not_found"},
+        {"POST", "/v1/escalations/esc-nope/ack", READ_TOKEN, "{\"who\":\"x\"}", 403, "forbidden"},
+        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "{}", 400, "missing_field"},
+        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "{\"who\":7}", 400, "invalid_field"},
+        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "[", 400, "malformed_json"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char auth[96];
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cases[i].token);
+        struct h_req req = {.method = cases[i].method, .path = cases[i].path};
+        size_t nh = 0;
+        if (cases[i].token != NULL) {
+            req.headers[nh++] = auth;
+        }
+        if (cases[i].body != NULL) {
+            req.headers[nh++] = "Content-Type: application/json";
+            req.body = cases[i].body;
+            req.body_len = strlen(cases[i].body);
+        }
+        struct h_resp r;
+        h_http(&w->env, NULL, &req, &r, 0);
+        h_expect(&r, cases[i].status, cases[i].code, cases[i].path);
+    }
+    /* A wait that times out answers the unchanged state. */
+    struct waiter wt = {.w = w, .since = 1000000};
+    char path[96];
+    snprintf(path, sizeof(path), "/v1/escalation?wait=1&since=%lld", wt.since);
+    struct h_full f;
+    char auth[96];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", READ_TOKEN);
+    struct h_req req = {.path = path, .headers = {auth}};
+    int64_t start = h_mono_ms();
+    assert_int_equal(h_http_full(&w->env, NULL, &req, &f, 10000), 0);
+    assert_int_equal(f.status, 200);
+    assert_true(h_mono_ms() - start >= 900);
+    h_full_fini(&f);
+    w->env.passed = true;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_escalation_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
+}
