@@ -192,8 +192,7 @@ static void test_generic_create_redeliver_update(void **state)
      * "other" and moved buckets). */
     int64_t now_s = h_unix_s();
     char body[256];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"T-2001\",\"event_id\":\"c-2001\",\"created_at\":%lld}",
+    snprintf(body, sizeof(body), "{\"id\":\"T-2001\",\"event_id\":\"c-2001\",\"created_at\":%lld}",
              (long long)now_s);
     h_post_generic(env, NULL, "gen", GEN_SECRET, body, &r);
     h_expect_ack(&r, 202, "stored", false, "T-2001", "a ticket without a platform");
