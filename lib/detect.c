@@ -54,14 +54,9 @@ struct account_set {
     size_t log_cap;
 };
 
-/* How far an escalation has read a member bucket's account log. */
-struct consumed {
-    uint32_t bucket;
-    size_t upto;
-};
-
 struct bucket {
     char *key;
+    uint64_t hash; /* lia_hash_str(key) */
     enum lia_dimension dim;
     struct slots hist;
     double mean;       /* m_b, tickets per minute */
@@ -78,6 +73,8 @@ struct bucket {
     bool in_hour_list;
     uint32_t minute_count;
     bool touched;
+    uint64_t esc_serial; /* the escalation that last read its accounts */
+    size_t esc_consumed; /* how far it read them */
 };
 
 struct entry {
@@ -99,8 +96,7 @@ struct esc {
     size_t nmembers, cap;
     struct account_set accounts; /* every account its buckets have seen while it was open */
     uint64_t per_tier[MAX_TIERS];
-    struct consumed *consumed;
-    size_t nconsumed, consumed_cap;
+    uint64_t serial;      /* tells escalations apart in the buckets' bookkeeping; never 0 */
     uint64_t members_sig; /* changes when the bucket set does */
     enum lia_sev target;
     uint32_t up, down; /* consecutive evaluations above and below the current severity */
@@ -160,6 +156,7 @@ struct lia_detect {
     struct lia_escalation resolved[RESOLVED_KEPT];
     size_t nresolved, resolved_next;
     uint64_t seq, version;
+    uint64_t esc_serials;
     enum lia_sev severity;
 
     struct lia_detect_stats stats;
@@ -322,7 +319,7 @@ static int key_dimension(const char *key)
 static void index_insert(struct lia_detect *d, uint32_t b)
 {
     size_t mask = d->index_cap - 1;
-    for (size_t i = lia_hash_str(d->buckets[b].key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = d->buckets[b].hash & mask;; i = (i + 1) & mask) {
         if (d->index[i] == 0) {
             d->index[i] = b + 1;
             return;
@@ -330,24 +327,31 @@ static void index_insert(struct lia_detect *d, uint32_t b)
     }
 }
 
-static long bucket_find(const struct lia_detect *d, const char *key)
+static long bucket_find_hashed(const struct lia_detect *d, const char *key, uint64_t hash)
 {
     if (d->index_cap == 0) {
         return -1;
     }
     size_t mask = d->index_cap - 1;
-    for (size_t i = lia_hash_str(key) & mask; d->index[i] != 0; i = (i + 1) & mask) {
-        if (strcmp(d->buckets[d->index[i] - 1].key, key) == 0) {
+    for (size_t i = hash & mask; d->index[i] != 0; i = (i + 1) & mask) {
+        const struct bucket *b = &d->buckets[d->index[i] - 1];
+        if (b->hash == hash && strcmp(b->key, key) == 0) {
             return (long)d->index[i] - 1;
         }
     }
     return -1;
 }
 
+static long bucket_find(const struct lia_detect *d, const char *key)
+{
+    return bucket_find_hashed(d, key, lia_hash_str(key));
+}
+
 /* The bucket of key, created when it is watched and there is room; -1 otherwise. */
 static long bucket_get(struct lia_detect *d, const char *key)
 {
-    long b = bucket_find(d, key);
+    uint64_t hash = lia_hash_str(key);
+    long b = bucket_find_hashed(d, key, hash);
     if (b >= 0) {
         return b;
     }
@@ -374,6 +378,7 @@ static long bucket_get(struct lia_detect *d, const char *key)
     struct bucket *nb = &d->buckets[d->nbuckets];
     memset(nb, 0, sizeof(*nb));
     nb->key = xstrdup(key);
+    nb->hash = hash;
     nb->dim = (enum lia_dimension)dim;
     nb->mean_hour = INT64_MIN;
     index_insert(d, (uint32_t)d->nbuckets);
@@ -483,7 +488,6 @@ static void accounts_clear(struct account_set *set)
 static void esc_fini(struct esc *x)
 {
     free(x->members);
-    free(x->consumed);
     accounts_clear(&x->accounts);
 }
 
@@ -699,43 +703,24 @@ static uint64_t board_tickets_since(const struct lia_detect *d, int64_t from_min
            d->board_cum[(from_minute - 1) % SHARE_MINUTES];
 }
 
-static int by_excess(const void *pa, const void *pb)
-{
-    const struct lia_esc_bucket *a = pa, *b = pb;
-    double ea = (double)a->observed - a->expected, eb = (double)b->observed - b->expected;
-    if (ea != eb) {
-        return ea > eb ? -1 : 1;
-    }
-    return strcmp(a->key, b->key);
-}
-
 /* Takes in the accounts a member bucket saw since the escalation last looked. */
-static void esc_take_accounts(struct esc *x, const struct bucket *b, uint32_t bi)
+static void esc_take_accounts(struct esc *x, struct bucket *b)
 {
-    struct consumed *c = NULL;
-    for (size_t i = 0; i < x->nconsumed; i++) {
-        if (x->consumed[i].bucket == bi) {
-            c = &x->consumed[i];
-            break;
-        }
+    if (b->esc_serial != x->serial || b->accounts.n < b->esc_consumed) {
+        b->esc_serial = x->serial; /* a new reader, or the bucket began a new rise */
+        b->esc_consumed = 0;
     }
-    if (c == NULL) {
-        if (x->nconsumed == x->consumed_cap) {
-            x->consumed_cap = x->consumed_cap ? x->consumed_cap * 2 : 8;
-            x->consumed = xrealloc(x->consumed, x->consumed_cap * sizeof(*x->consumed));
-        }
-        c = &x->consumed[x->nconsumed++];
-        *c = (struct consumed){.bucket = bi, .upto = 0};
-    }
-    if (b->accounts.n < c->upto) {
-        c->upto = 0; /* the bucket began a new rise */
-    }
-    for (; c->upto < b->accounts.n; c->upto++) {
-        const struct account *a = &b->accounts.log[c->upto];
+    for (; b->esc_consumed < b->accounts.n; b->esc_consumed++) {
+        const struct account *a = &b->accounts.log[b->esc_consumed];
         if (accounts_add(&x->accounts, a->hash, a->tier)) {
             x->per_tier[a->tier]++;
         }
     }
+}
+
+static double bucket_excess(const struct bucket *b)
+{
+    return (double)b->run_count - b->run_expected;
 }
 
 /* Fills the counts of e from its member buckets and returns the board's tickets over the same
@@ -747,25 +732,43 @@ static uint64_t esc_measure(struct lia_detect *d, struct esc *x, int64_t next_mi
     struct lia_escalation *e = &x->pub;
     double obs[LIA_DIM_COUNT] = {0}, exp[LIA_DIM_COUNT] = {0};
     int64_t start = next_minute;
-    struct lia_esc_bucket *all = xcalloc(x->nmembers, sizeof(*all));
+    /* The LIA_ESC_MAX_BUCKETS members with the largest excess, kept sorted by insertion. */
+    uint32_t top[LIA_ESC_MAX_BUCKETS];
+    size_t ntop = 0;
     for (size_t i = 0; i < x->nmembers; i++) {
-        const struct bucket *b = &d->buckets[x->members[i]];
+        struct bucket *b = &d->buckets[x->members[i]];
         obs[b->dim] += (double)b->run_count;
         exp[b->dim] += b->run_expected;
         if (b->run_start < start) {
             start = b->run_start;
         }
-        esc_take_accounts(x, b, x->members[i]);
-        snprintf(all[i].key, sizeof(all[i].key), "%s", b->key);
-        all[i].observed = b->run_count;
-        all[i].expected = b->run_expected;
-        all[i].accounts = b->accounts.n;
+        esc_take_accounts(x, b);
+        double excess = bucket_excess(b);
+        size_t at = ntop;
+        while (at > 0 && (bucket_excess(&d->buckets[top[at - 1]]) < excess ||
+                          (bucket_excess(&d->buckets[top[at - 1]]) == excess &&
+                           strcmp(d->buckets[top[at - 1]].key, b->key) > 0))) {
+            at--;
+        }
+        if (at < LIA_ESC_MAX_BUCKETS) {
+            size_t keep = ntop < LIA_ESC_MAX_BUCKETS ? ntop : LIA_ESC_MAX_BUCKETS - 1;
+            memmove(&top[at + 1], &top[at], (keep - at) * sizeof(top[0]));
+            top[at] = x->members[i];
+            if (ntop < LIA_ESC_MAX_BUCKETS) {
+                ntop++;
+            }
+        }
     }
-    qsort(all, x->nmembers, sizeof(*all), by_excess);
-    e->nbuckets = x->nmembers < LIA_ESC_MAX_BUCKETS ? x->nmembers : LIA_ESC_MAX_BUCKETS;
-    memcpy(e->buckets, all, e->nbuckets * sizeof(*all));
+    for (size_t i = 0; i < ntop; i++) {
+        const struct bucket *b = &d->buckets[top[i]];
+        struct lia_esc_bucket *eb = &e->buckets[i];
+        snprintf(eb->key, sizeof(eb->key), "%s", b->key);
+        eb->observed = b->run_count;
+        eb->expected = b->run_expected;
+        eb->accounts = b->accounts.n;
+    }
+    e->nbuckets = ntop;
     e->nbuckets_total = x->nmembers;
-    free(all);
     int best = 0;
     for (int dim = 1; dim < LIA_DIM_COUNT; dim++) {
         if (obs[dim] - exp[dim] > obs[best] - exp[best]) {
@@ -789,18 +792,18 @@ static uint64_t esc_measure(struct lia_detect *d, struct esc *x, int64_t next_mi
     }
     e->ntiers = 0;
     for (size_t n = 0; n < LIA_ESC_MAX_TIERS; n++) {
-        unsigned top = 0;
+        unsigned most = 0;
         for (unsigned t = 1; t < d->ntiers; t++) {
-            if (per_tier[t] > per_tier[top]) {
-                top = t;
+            if (per_tier[t] > per_tier[most]) {
+                most = t;
             }
         }
-        if (per_tier[top] == 0) {
+        if (per_tier[most] == 0) {
             break;
         }
-        snprintf(e->tiers[e->ntiers].tier, sizeof(e->tiers[0].tier), "%s", d->tiers[top]);
-        e->tiers[e->ntiers++].accounts = per_tier[top];
-        per_tier[top] = 0;
+        snprintf(e->tiers[e->ntiers].tier, sizeof(e->tiers[0].tier), "%s", d->tiers[most]);
+        e->tiers[e->ntiers++].accounts = per_tier[most];
+        per_tier[most] = 0;
     }
     return board;
 }
@@ -843,6 +846,7 @@ static struct esc *esc_new(struct lia_detect *d, const char *group, enum lia_rea
     struct esc *x = &d->escs[d->nescs++];
     memset(x, 0, sizeof(*x));
     snprintf(x->group, sizeof(x->group), "%s", group);
+    x->serial = ++d->esc_serials;
     x->pub.reason = reason;
     x->pub.state = LIA_ESC_OPEN;
     x->pub.severity = LIA_SEV_NONE;
@@ -1066,10 +1070,10 @@ static void bucket_minute(struct lia_detect *d, uint32_t bi, int64_t minute, uin
     b->run_count += x;
     b->run_expected += rate;
     b->last_minute = minute;
-    /* An alarm teaches the baseline only up to ρ·λ + 1 a minute: a spike barely moves next
-     * week's expectation, while a lasting new level is still learned within days. */
-    double cap = d->rho * rate + 1;
-    learn(d, b, was_alarmed && x > cap ? cap : x);
+    /* Everything is learned, alarms included: capping what an alarm teaches keeps a bucket
+     * that starts busy (or moves to a new level) alarmed for weeks, while an incident learned
+     * in fades with baseline_decay and touches only its own hours of the week. */
+    learn(d, b, x);
     if (b->s <= 0) {
         b->s = 0;
         if (was_alarmed) {
