@@ -104,7 +104,7 @@ struct lia_detect_config {
     uint32_t baseline_weeks;    /* history read at start */
     double prior_per_hour;      /* expected tickets/hour of a bucket without history */
     int64_t prior_weight_ms;    /* how much history that prior is worth */
-    int64_t seasonal_prior_ms;  /* minutes of a slot's own history worth the bucket's mean */
+    double seasonal_prior_tickets; /* tickets of a slot's own history worth its prior */
     int64_t lingering_after_ms; /* a resolved alert still explains an alarm this long before */
     char *premium_tiers;        /* comma-separated tier names */
     char *dimensions;           /* "all" or comma-separated dimension names */

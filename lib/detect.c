@@ -62,6 +62,8 @@ struct bucket {
     double mean;       /* m_b, tickets per minute */
     double threshold;  /* h_b */
     int64_t mean_hour; /* hour the two were computed for */
+    double rate;          /* λ_b in hour rate_hour, computed while cur_hour was rate_at_hour */
+    int64_t rate_hour, rate_at_hour;
     double s;          /* CUSUM statistic */
     int64_t last_minute;
     int64_t run_start;   /* minute S last left 0 */
@@ -251,6 +253,7 @@ void lia_detect_set_config(struct lia_detect *d, const struct lia_config *cfg)
     }
     for (size_t i = 0; i < d->nbuckets; i++) {
         d->buckets[i].mean_hour = INT64_MIN;
+        d->buckets[i].rate_at_hour = INT64_MIN;
     }
 }
 
@@ -381,6 +384,7 @@ static long bucket_get(struct lia_detect *d, const char *key)
     nb->hash = hash;
     nb->dim = (enum lia_dimension)dim;
     nb->mean_hour = INT64_MIN;
+    nb->rate_at_hour = INT64_MIN;
     index_insert(d, (uint32_t)d->nbuckets);
     return (long)d->nbuckets++;
 }
@@ -415,25 +419,47 @@ static void bucket_refresh(struct lia_detect *d, struct bucket *b)
 }
 
 /* λ_b at minute for a bucket whose mean rate is mean. Reads only. */
+/* λ_b at minute for a bucket whose mean rate is mean. Reads only. Two steps of shrinkage: the
+ * bucket's own hour of the day (its seven hour-of-week slots pooled) shrinks towards its mean
+ * shaped by the board's hour of week, then the hour-of-week slot shrinks towards that. The
+ * bucket's own day is what places it in its time zone: the board's shape is mostly other
+ * people's daytime. */
 static double rate_at(const struct lia_detect *d, const struct bucket *b, double mean,
                       int64_t minute)
 {
     int64_t hour = floor_div(minute, 60);
     int64_t week = floor_div(hour, SLOTS);
     int slot = (int)(hour - week * SLOTS);
-    double k = (double)d->cfg->detect.seasonal_prior_ms / MINUTE_MS;
-    double n = decayed(d, &d->minutes_seen, slot, week);
-    if (n + k <= 0) {
-        return mean;
+    double alpha = d->cfg->detect.seasonal_prior_tickets;
+    double day_c = 0, day_n = 0;
+    for (int s = slot % 24; s < SLOTS; s += 24) {
+        day_c += decayed(d, &b->hist, s, week);
+        day_n += decayed(d, &d->minutes_seen, s, week);
     }
-    double rate = (decayed(d, &b->hist, slot, week) + k * mean * d->shape[slot]) / (n + k);
+    /* A prior worth alpha tickets is worth alpha / rate minutes of history. */
+    double shaped = mean * d->shape[slot];
+    double k_day = alpha / shaped;
+    double day = day_n + k_day > 0 ? (day_c + alpha) / (day_n + k_day) : shaped;
+    if (day < MIN_RATE) {
+        day = MIN_RATE;
+    }
+    double k = alpha / day;
+    double n = decayed(d, &d->minutes_seen, slot, week);
+    double rate = n + k > 0 ? (decayed(d, &b->hist, slot, week) + alpha) / (n + k) : day;
     return rate > MIN_RATE ? rate : MIN_RATE;
 }
 
+/* λ_b at minute, kept for the rest of its hour: the slots change only at hour ends. */
 static double bucket_rate(struct lia_detect *d, struct bucket *b, int64_t minute)
 {
     bucket_refresh(d, b);
-    return rate_at(d, b, b->mean, minute);
+    int64_t hour = floor_div(minute, 60);
+    if (b->rate_hour != hour || b->rate_at_hour != d->cur_hour) {
+        b->rate = rate_at(d, b, b->mean, minute);
+        b->rate_hour = hour;
+        b->rate_at_hour = d->cur_hour;
+    }
+    return b->rate;
 }
 
 /* Adds an account; true when it was new. */
@@ -1044,9 +1070,7 @@ static void decay_idle(struct lia_detect *d, struct bucket *b, int64_t from, int
         int64_t until = hour_end_minute < to ? hour_end_minute : to;
         double rate = bucket_rate(d, b, from);
         b->s -= drift * rate * (double)(until - from);
-        if (b->alarmed) {
-            b->run_expected += rate * (double)(until - from);
-        }
+        b->run_expected += rate * (double)(until - from);
         from = until;
     }
     if (b->s < 0) {

@@ -10,11 +10,14 @@
  * the same escalations, which is what makes `liaisond replay` and the tests deterministic.
  *
  * Model, per bucket b and minute t with expected rate λ_b(t) tickets/minute:
- *   baseline  λ_b(t) = (c_b(h) + k·m_b·s(h)) / (n(h) + k), h = hour of week of t, where c_b(h) is
- *             the bucket's decayed ticket count in that hour slot over past weeks, n(h) the
- *             decayed minutes observed in it, k = detection.seasonal_prior in minutes, s(h) the
- *             board's seasonal shape (its rate in h over its mean rate), and
- *             m_b = (C_b + a) / (N + w) the bucket's mean rate with a prior of
+ *   baseline  λ_b(t) = (c_b(h) + α) / (n(h) + α / day_b(h)), h = hour of week of t, where c_b(h)
+ *             is the bucket's decayed ticket count in that hour slot over past weeks, n(h) the
+ *             decayed minutes observed in it and α = detection.seasonal_prior_tickets: the slot
+ *             shrinks towards the bucket's own hour of the day, day_b, which pools its seven
+ *             slots of that hour the same way and shrinks towards m_b·s(h), the bucket's mean
+ *             shaped by the board's hour of week. A Gamma prior worth α tickets: a busy bucket
+ *             soon follows its own weekly pattern, a sparse one leans on its daily one.
+ *             m_b = (C_b + a) / (N + w) is the bucket's mean rate with a prior of
  *             detection.prior_per_hour worth detection.prior_weight of history.
  *   CUSUM     S = max(0, S + x·ln ρ − (ρ − 1)·λ_b(t)) for x tickets in minute t.
  *   threshold h_b = max(1, ln(γ·I₀)), γ = false_alarm_period (minutes) · buckets watched /

@@ -53,7 +53,7 @@ static const char config_yaml[] = "sources:\n"
                                   "  dimensions: country\n"
                                   "  prior_per_hour: 6\n"
                                   "  prior_weight: 366d\n"
-                                  "  seasonal_prior: 0\n"
+                                  "  seasonal_prior_tickets: 0\n"
                                   "  lateness: 0\n";
 
 struct world {

@@ -171,7 +171,7 @@ static void test_key_table(void **state)
         {"detection.baseline_weeks", "uint", "4", true, 1, 52ULL},
         {"detection.prior_per_hour", "number", "0.5", true, 1, 1000000ULL},
         {"detection.prior_weight", "duration", "1d", true, 60000, 31622400000ULL},
-        {"detection.seasonal_prior", "duration", "2h", true, 0, 31622400000ULL},
+        {"detection.seasonal_prior_tickets", "number", "10", true, 0, 1000000000ULL},
         {"detection.lingering_after", "duration", "1h", true, 0, 604800000ULL},
         {"detection.premium_tiers", "string", "premium,enterprise", true, 0, 1024ULL},
         {"detection.dimensions", "string", "all", true, 1, 1024ULL},
@@ -309,7 +309,7 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 44);
+    assert_int_equal(checked, 43);
 }
 
 static void test_value_errors(void **state)
@@ -1634,7 +1634,7 @@ static void test_print(void **state)
                               "  baseline_weeks: 4\n"
                               "  prior_per_hour: 0.5\n"
                               "  prior_weight: 1d\n"
-                              "  seasonal_prior: 2h\n"
+                              "  seasonal_prior_tickets: 10\n"
                               "  lingering_after: 1h\n"
                               "  premium_tiers: \"premium,enterprise\"\n"
                               "  dimensions: all\n"

@@ -78,7 +78,7 @@ static const char flat_yaml[] = "detection:\n"
                                 "  dimensions: country\n"
                                 "  prior_per_hour: 60\n"
                                 "  prior_weight: 366d\n"
-                                "  seasonal_prior: 0\n"
+                                "  seasonal_prior_tickets: 0\n"
                                 "  lateness: 0\n"
                                 "  min_tickets: 5\n";
 
@@ -293,7 +293,7 @@ static void test_divergence_reasons(void **state)
     (void)state;
     struct lia_config *cfg =
         config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-               "  prior_weight: 366d\n  seasonal_prior: 0\n  lateness: 0\n" LADDER(1000, 0));
+               "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(1000, 0));
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -324,7 +324,7 @@ static void test_divergence_reasons(void **state)
     /* An alert covering everything fires at SEV4, but the tickets say SEV3: understated. */
     lia_config_free(cfg);
     cfg = config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-                 "  prior_weight: 366d\n  seasonal_prior: 0\n  lateness: 0\n" LADDER(10, 0));
+                 "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(10, 0));
     lia_detect_set_config(d, cfg);
     a = alert("f2", LIA_ALERT_FIRING, LIA_SEV4, T0 + 12 * MIN_MS, 0, NULL);
     lia_detect_alert(d, &a);
@@ -346,7 +346,7 @@ static void test_severity_ladder_and_hysteresis(void **state)
     (void)state;
     struct lia_config *cfg =
         config("detection:\n  dimensions: country\n  prior_per_hour: 60\n  prior_weight: 366d\n"
-               "  seasonal_prior: 0\n  lateness: 0\n" LADDER(
+               "  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(
                    20, 60) "  up_evaluations: 2\n  down_evaluations: 3\n  cooldown: 5m\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
