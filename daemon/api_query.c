@@ -53,14 +53,20 @@ static void put_time(struct lia_buf *b, const char *name, int64_t ms, bool prese
     }
 }
 
+/* Where "expected" comes from: the detector's learned baseline (hour of week), or, for a
+ * filtered query or before detection has started, the trailing 7-day mean of the rollup. */
+enum expected_model { EXPECTED_BASELINE, EXPECTED_TRAILING };
+
 /* {"dimension":...,"from":...,"to":...,"expected_model":... shared by buckets and series. */
-static void put_header(struct lia_buf *b, const char *dimension, int64_t from_ms, int64_t to_ms)
+static void put_header(struct lia_buf *b, const char *dimension, int64_t from_ms, int64_t to_ms,
+                       enum expected_model model)
 {
     lia_buf_append_str(b, "{\"dimension\":");
     lia_json_append_string(b, dimension);
     put_time(b, "from", from_ms, true);
     put_time(b, "to", to_ms, true);
-    lia_buf_append_str(b, ",\"expected_model\":\"trailing_7d_mean\"");
+    lia_buf_printf(b, ",\"expected_model\":\"%s\"",
+                   model == EXPECTED_BASELINE ? "baseline" : "trailing_7d_mean");
 }
 
 static int param_uint(struct req *r, const char *name, uint64_t def, uint64_t min, uint64_t max,
@@ -119,8 +125,16 @@ static int param_window(struct req *r, int64_t now_ms, int64_t *from_ms, int64_t
     return 0;
 }
 
-static void put_bucket(struct lia_buf *b, const struct lia_bucket_stat *row)
+/* A row as the board shows it, with the detector's view when it has one. */
+struct bucket_row {
+    struct lia_bucket_stat stat;
+    bool alarming;
+    bool covered;
+};
+
+static void put_bucket(struct lia_buf *b, const struct bucket_row *br)
 {
+    const struct lia_bucket_stat *row = &br->stat;
     lia_buf_append_str(b, "{\"value\":");
     lia_json_append_string(b, lia_bucket_value(row->key));
     lia_buf_printf(b, ",\"count\":%lld", (long long)row->count);
@@ -133,7 +147,32 @@ static void put_bucket(struct lia_buf *b, const struct lia_bucket_stat *row)
                    (unsigned long long)row->accounts, row->accounts_estimated ? "true" : "false");
     put_time(b, "first_ticket_at", row->first_ms, row->count > 0);
     put_time(b, "last_ticket_at", row->last_ms, row->count > 0);
-    lia_buf_append_str(b, "}");
+    lia_buf_printf(b, ",\"alarming\":%s,\"covered_by_monitoring\":%s}",
+                   br->alarming ? "true" : "false", br->covered ? "true" : "false");
+}
+
+/* The expectation a request asks for with expected=baseline|trailing_7d_mean: the learned
+ * baseline by default, where the detector has one (not for a filter, which names a
+ * combination, nor before detection has started). */
+static int param_model(struct req *r, const struct lia_detect *d, bool filtered,
+                       enum expected_model *model, struct lia_err *err)
+{
+    const char *text = http_query(r, "expected");
+    if (text != NULL && strcmp(text, "trailing_7d_mean") == 0) {
+        *model = EXPECTED_TRAILING;
+        return 0;
+    }
+    if (text != NULL && strcmp(text, "baseline") != 0) {
+        return lia_err_set(err, LIA_E_BAD_REQUEST, "expected",
+                           "expected \"baseline\" or \"trailing_7d_mean\", got \"%.32s\"", text);
+    }
+    *model = d != NULL && !filtered ? EXPECTED_BASELINE : EXPECTED_TRAILING;
+    return 0;
+}
+
+static double baseline_of(void *ctx, const char *key, int64_t from_ms, int64_t to_ms)
+{
+    return lia_detect_expected(ctx, key, from_ms, to_ms);
 }
 
 static enum MHD_Result buckets_handler(struct req *r)
@@ -153,18 +192,36 @@ static enum MHD_Result buckets_handler(struct req *r)
         return http_reply_err(r, &err);
     }
     const struct lia_rollup *rollup = engine_read_begin(r->app->engine);
-    if (http_not_modified(r, lia_rollup_version(rollup), lia_time_minute_floor(now_ms))) {
+    const struct lia_detect *detect = engine_detector(r->app->engine);
+    uint64_t version =
+        lia_rollup_version(rollup) ^ (detect != NULL ? lia_detect_version(detect) << 40 : 0);
+    if (http_not_modified(r, version, lia_time_minute_floor(now_ms))) {
         engine_read_end(r->app->engine);
         return MHD_YES;
     }
+    enum expected_model model;
+    if (param_model(r, detect, w.filter.n > 0, &model, &err) != 0) {
+        engine_read_end(r->app->engine);
+        return http_reply_err(r, &err);
+    }
+    struct lia_expectation baseline = {.fn = baseline_of, .ctx = (void *)detect};
     size_t n = 0;
-    struct lia_bucket_stat *rows =
-        lia_rollup_buckets(rollup, dim, from_ms, to_ms, &w.filter, min_count, limit, &n);
+    struct lia_bucket_stat *stats =
+        lia_rollup_buckets_expected(rollup, dim, from_ms, to_ms, &w.filter, min_count, limit,
+                                    model == EXPECTED_BASELINE ? &baseline : NULL, &n);
+    struct bucket_row *rows = xcalloc(n + 1, sizeof(*rows));
+    for (size_t i = 0; i < n; i++) {
+        rows[i].stat = stats[i];
+        if (detect != NULL) {
+            rows[i].alarming = lia_detect_alarming(detect, stats[i].key, &rows[i].covered);
+        }
+    }
+    free(stats);
     engine_read_end(r->app->engine);
 
     struct lia_buf body;
     lia_buf_init(&body, SIZE_MAX / 4);
-    put_header(&body, lia_dimension_name(dim), from_ms, to_ms);
+    put_header(&body, lia_dimension_name(dim), from_ms, to_ms, model);
     lia_buf_append_str(&body, ",\"buckets\":[");
     for (size_t i = 0; i < n; i++) {
         lia_buf_append_str(&body, i > 0 ? "," : "");
@@ -234,20 +291,35 @@ static enum MHD_Result series_handler(struct req *r)
                                 MAX_POINTS);
     }
     const struct lia_rollup *rollup = engine_read_begin(r->app->engine);
-    if (http_not_modified(r, lia_rollup_version(rollup), lia_time_minute_floor(now_ms))) {
+    const struct lia_detect *detect = engine_detector(r->app->engine);
+    uint64_t version =
+        lia_rollup_version(rollup) ^ (detect != NULL ? lia_detect_version(detect) << 40 : 0);
+    if (http_not_modified(r, version, lia_time_minute_floor(now_ms))) {
         engine_read_end(r->app->engine);
         return MHD_YES;
     }
     size_t n = 0;
     struct lia_series_point *points =
         lia_rollup_series(rollup, key, from_ms, to_ms, step_ms, &w.filter, &n);
+    enum expected_model model;
+    if (param_model(r, detect, w.filter.n > 0, &model, &err) != 0) {
+        engine_read_end(r->app->engine);
+        free(points);
+        return http_reply_err(r, &err);
+    }
+    if (model == EXPECTED_BASELINE) {
+        for (size_t i = 0; i < n; i++) {
+            points[i].expected =
+                lia_detect_expected(detect, key, points[i].t_ms, points[i].t_ms + step_ms);
+        }
+    }
     engine_read_end(r->app->engine);
 
     char dim[LIA_BUCKET_KEY_MAX];
     snprintf(dim, sizeof(dim), "%.*s", (int)(strchr(key, ':') - key), key);
     struct lia_buf body;
     lia_buf_init(&body, SIZE_MAX / 4);
-    put_header(&body, dim, from_ms, to_ms);
+    put_header(&body, dim, from_ms, to_ms, model);
     lia_buf_append_str(&body, ",\"value\":");
     lia_json_append_string(&body, lia_bucket_value(key));
     lia_buf_printf(&body, ",\"step_seconds\":%lld,\"points\":[", (long long)(step_ms / 1000));

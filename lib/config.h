@@ -98,22 +98,22 @@ struct lia_detect_config {
     double rho;          /* the rise to detect, as a multiple of the baseline */
     double false_alarms; /* board-wide false alarms allowed per false_alarm_period */
     int64_t false_alarm_period_ms;
-    uint32_t min_tickets;       /* tickets in the CUSUM run before a bucket may alarm */
-    int64_t lateness_ms;        /* how late a ticket may arrive and still be counted */
-    double baseline_decay;      /* weight of last week's slot against this week's */
-    uint32_t baseline_weeks;    /* history read at start */
-    double prior_per_hour;      /* expected tickets/hour of a bucket without history */
-    int64_t prior_weight_ms;    /* how much history that prior is worth */
+    uint32_t min_tickets;          /* tickets in the CUSUM run before a bucket may alarm */
+    int64_t lateness_ms;           /* how late a ticket may arrive and still be counted */
+    double baseline_decay;         /* weight of last week's slot against this week's */
+    uint32_t baseline_weeks;       /* history read at start */
+    double prior_per_hour;         /* expected tickets/hour of a bucket without history */
+    int64_t prior_weight_ms;       /* how much history that prior is worth */
     double seasonal_prior_tickets; /* tickets of a slot's own history worth its prior */
-    int64_t lingering_after_ms; /* a resolved alert still explains an alarm this long before */
-    char *premium_tiers;        /* comma-separated tier names */
-    char *dimensions;           /* "all" or comma-separated dimension names */
-    uint32_t max_buckets;       /* buckets watched at most */
-    struct lia_sev_rule sev[3]; /* SEV1, SEV2, SEV3; any escalation is at least SEV4 */
-    uint32_t share_min_tickets; /* share_percent counts only over at least this many tickets */
-    uint32_t up_evaluations;    /* minutes a higher severity must hold before it is raised */
-    uint32_t down_evaluations;  /* minutes a lower one must hold before it is lowered */
-    int64_t cooldown_ms;        /* no lowering this soon after a change */
+    int64_t lingering_after_ms;    /* a resolved alert still explains an alarm this long before */
+    char *premium_tiers;           /* comma-separated tier names */
+    char *dimensions;              /* "all" or comma-separated dimension names */
+    uint32_t max_buckets;          /* buckets watched at most */
+    struct lia_sev_rule sev[3];    /* SEV1, SEV2, SEV3; any escalation is at least SEV4 */
+    uint32_t share_min_tickets;    /* share_percent counts only over at least this many tickets */
+    uint32_t up_evaluations;       /* minutes a higher severity must hold before it is raised */
+    uint32_t down_evaluations;     /* minutes a lower one must hold before it is lowered */
+    int64_t cooldown_ms;           /* no lowering this soon after a change */
 };
 
 /* Entries under "notifications:" at most, and the prefixes of the variables that override a

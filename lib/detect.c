@@ -62,9 +62,9 @@ struct bucket {
     double mean;       /* m_b, tickets per minute */
     double threshold;  /* h_b */
     int64_t mean_hour; /* hour the two were computed for */
-    double rate;          /* λ_b in hour rate_hour, computed while cur_hour was rate_at_hour */
+    double rate;       /* λ_b in hour rate_hour, computed while cur_hour was rate_at_hour */
     int64_t rate_hour, rate_at_hour;
-    double s;          /* CUSUM statistic */
+    double s; /* CUSUM statistic */
     int64_t last_minute;
     int64_t run_start;   /* minute S last left 0 */
     int64_t run_count;   /* tickets since then */

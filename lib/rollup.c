@@ -2017,6 +2017,15 @@ struct lia_bucket_stat *lia_rollup_buckets(const struct lia_rollup *r, enum lia_
                                            const struct lia_filter *where, uint64_t min_count,
                                            size_t limit, size_t *n)
 {
+    return lia_rollup_buckets_expected(r, dim, from_ms, to_ms, where, min_count, limit, NULL, n);
+}
+
+struct lia_bucket_stat *lia_rollup_buckets_expected(const struct lia_rollup *r,
+                                                    enum lia_dimension dim, int64_t from_ms,
+                                                    int64_t to_ms, const struct lia_filter *where,
+                                                    uint64_t min_count, size_t limit,
+                                                    const struct lia_expectation *expect, size_t *n)
+{
     uint32_t f[LIA_BUCKET_KEYS_MAX];
     size_t nf = 0;
     int64_t from;
@@ -2053,6 +2062,11 @@ struct lia_bucket_stat *lia_rollup_buckets(const struct lia_rollup *r, enum lia_
     for (size_t k = 0; k < nsel; k++) {
         uint32_t pos = sel[k];
         double mpm = held > 0 ? (double)mean[pos] / (double)held : 0.0;
+        if (expect != NULL) {
+            mpm = expect->fn(expect->ctx, key_text(r, dl->ids[pos]), from * MINUTE_MS,
+                             to * MINUTE_MS) /
+                  window;
+        }
         rows[k] = (struct row){.key = key_text(r, dl->ids[pos]),
                                .count = cnt[pos],
                                .excess = (double)cnt[pos] - mpm * window,
@@ -2253,4 +2267,59 @@ struct lia_series_point *lia_rollup_series(const struct lia_rollup *r, const cha
         pts[i].expected = expected;
     }
     return pts;
+}
+
+/* ---- records ---- */
+
+struct record_scan {
+    lia_rollup_record_fn *fn;
+    void *ctx;
+};
+
+static void record_visit(void *ctx, const struct rec *rec, const uint32_t *keys, int64_t m)
+{
+    const struct record_scan *rs = ctx;
+    struct lia_rollup_record out = {.created_ms = m * MINUTE_MS + rec->ms,
+                                    .account = rec->account,
+                                    .keys = keys,
+                                    .nkeys = rec->nkeys};
+    rs->fn(rs->ctx, &out);
+}
+
+void lia_rollup_scan(const struct lia_rollup *r, int64_t from_ms, int64_t to_ms,
+                     const struct lia_filter *where, lia_rollup_record_fn *fn, void *ctx)
+{
+    uint32_t f[LIA_BUCKET_KEYS_MAX];
+    size_t nf = 0;
+    int64_t from;
+    int64_t to;
+    if (!r->has_clock || !filter_ids(r, where, f, &nf) ||
+        !window_minutes(from_ms, to_ms, &from, &to)) {
+        return;
+    }
+    struct record_scan rs = {.fn = fn, .ctx = ctx};
+    scan_matching(r, f, nf, from, to, record_visit, &rs);
+}
+
+uint32_t lia_rollup_nbuckets(const struct lia_rollup *r)
+{
+    return r->nbuckets;
+}
+
+const char *lia_rollup_bucket_key(const struct lia_rollup *r, uint32_t id)
+{
+    return id < r->nbuckets ? key_text(r, id) : NULL;
+}
+
+int lia_rollup_bucket_dim(const struct lia_rollup *r, uint32_t id)
+{
+    if (id >= r->nbuckets || group_of(r, id) >= LIA_DIM_COUNT) {
+        return -1;
+    }
+    return (int)group_of(r, id);
+}
+
+int64_t lia_rollup_oldest_ms(const struct lia_rollup *r)
+{
+    return r->has_clock ? r->accept_lo : INT64_MIN;
 }

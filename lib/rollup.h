@@ -126,6 +126,20 @@ struct lia_bucket_stat *lia_rollup_buckets(const struct lia_rollup *r, enum lia_
                                            const struct lia_filter *where, uint64_t min_count,
                                            size_t limit, size_t *n);
 
+/* Where an expectation comes from instead of the 7-day mean: fn returns the tickets expected in
+ * bucket key over [from_ms, to_ms) (whole minutes). */
+struct lia_expectation {
+    double (*fn)(void *ctx, const char *key, int64_t from_ms, int64_t to_ms);
+    void *ctx;
+};
+
+/* lia_rollup_buckets with each row's expected (and so mean_per_minute, ratio, excess and the
+ * order) from expect; NULL expect is lia_rollup_buckets. */
+struct lia_bucket_stat *
+lia_rollup_buckets_expected(const struct lia_rollup *r, enum lia_dimension dim, int64_t from_ms,
+                            int64_t to_ms, const struct lia_filter *where, uint64_t min_count,
+                            size_t limit, const struct lia_expectation *expect, size_t *n);
+
 struct lia_series_point {
     int64_t t_ms;    /* start of the step, aligned to a multiple of step_ms */
     int64_t count;   /* tickets in [t, t + step) */
@@ -161,5 +175,36 @@ struct lia_dimension_value {
 struct lia_dimension_value *lia_rollup_values(const struct lia_rollup *r, enum lia_dimension dim,
                                               int64_t from_ms, int64_t to_ms,
                                               const struct lia_filter *where, size_t *n);
+
+/* The ticket records themselves, for analyses the counts cannot answer (combinations of
+ * dimensions, as the hotspot search needs). Bucket ids are dense, [0, lia_rollup_nbuckets),
+ * and stable for the rollup's lifetime: a key keeps its id once seen. */
+struct lia_rollup_record {
+    int64_t created_ms;
+    uint64_t account;     /* a well-mixed hash of the account, 0 for none */
+    const uint32_t *keys; /* the ticket's bucket ids, ascending; borrowed for the call */
+    unsigned nkeys;
+};
+
+typedef void lia_rollup_record_fn(void *ctx, const struct lia_rollup_record *rec);
+
+/* Calls fn for every ticket created in [from, to) (floored to minutes, as in
+ * lia_rollup_buckets) that matches where, minute by minute in time order; within a minute in
+ * the order the rollup holds them, the same for the same sequence of puts. fn must not change
+ * the rollup. With a filter, a sealed minute is read through the postings of its rarest filter
+ * key; without one every record of the window is visited. */
+void lia_rollup_scan(const struct lia_rollup *r, int64_t from_ms, int64_t to_ms,
+                     const struct lia_filter *where, lia_rollup_record_fn *fn, void *ctx);
+
+/* Buckets known so far (ids are below this). */
+uint32_t lia_rollup_nbuckets(const struct lia_rollup *r);
+/* The key text "dimension:value" of bucket id (borrowed, valid while the rollup lives), or NULL
+ * for an unknown id. */
+const char *lia_rollup_bucket_key(const struct lia_rollup *r, uint32_t id);
+/* The dimension of bucket id, or -1 for an unknown id or a key of no known dimension. */
+int lia_rollup_bucket_dim(const struct lia_rollup *r, uint32_t id);
+/* The oldest time the rollup accepts tickets for (its newest time minus the horizon); tickets
+ * before it are not held. INT64_MIN before the first lia_rollup_advance. */
+int64_t lia_rollup_oldest_ms(const struct lia_rollup *r);
 
 #endif

@@ -348,6 +348,8 @@ static const struct param_case param_cases[] = {
     {"/v1/buckets?dimension=planet", "dimension", "planet"},
     {"/v1/buckets?dimension=Country", "dimension", "Country"},
     {"/v1/buckets?dimension=", "dimension", NULL},
+    {"/v1/buckets?dimension=country&expected=median", "expected", "median"},
+    {SERIES "&expected=", "expected", NULL},
     {"/v1/buckets?dimension=country&window=90s", "window", "90s"},
     {"/v1/buckets?dimension=country&window=9d", "window", "9d"},
     {"/v1/buckets?dimension=country&window=junk", "window", "junk"},
@@ -555,7 +557,8 @@ static void test_series(void **state)
     assert_true(n_mean >= NHISTORY);
 
     /* One-minute steps: 30 points, zeros included. */
-    snprintf(path, sizeof(path), SERIES "&from=%s&to=%s&step=1m", from, to);
+    snprintf(path, sizeof(path), SERIES "&from=%s&to=%s&step=1m&expected=trailing_7d_mean", from,
+             to);
     json_t *root = get_json(env, path);
     assert_string_equal(str(root, "dimension"), "country");
     assert_string_equal(str(root, "value"), "DE");
@@ -589,7 +592,8 @@ static void test_series(void **state)
     /* Five-minute steps from inside a step: points start at the step boundary before from. */
     char from_inside[LIA_TIME_STR_LEN];
     iso_ms(sw.m0_ms + 120000, from_inside);
-    snprintf(path, sizeof(path), SERIES "&from=%s&to=%s&step=5m", from_inside, to);
+    snprintf(path, sizeof(path), SERIES "&from=%s&to=%s&step=5m&expected=trailing_7d_mean",
+             from_inside, to);
     root = get_json(env, path);
     assert_int_equal((long long)num(root, "step_seconds"), 300);
     static const int per_five[] = {3, 1, 0, 0, 0, 3};
@@ -607,7 +611,9 @@ static void test_series(void **state)
 
     /* A bucket never seen: zeros from the 15-minute boundary at or before from, nothing
      * expected. */
-    snprintf(path, sizeof(path), "/v1/series?dimension=country&value=zz&from=%s&to=%s&step=15m",
+    snprintf(path, sizeof(path),
+             "/v1/series?dimension=country&value=zz&from=%s&to=%s&step=15m"
+             "&expected=trailing_7d_mean",
              from, to);
     root = get_json(env, path);
     assert_string_equal(str(root, "value"), "ZZ");

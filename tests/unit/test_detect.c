@@ -291,9 +291,9 @@ static size_t count_kind(const struct recorder *r, enum lia_esc_event_kind k, en
 static void test_divergence_reasons(void **state)
 {
     (void)state;
-    struct lia_config *cfg =
-        config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-               "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(1000, 0));
+    struct lia_config *cfg = config(
+        "detection:\n  dimensions: country\n  prior_per_hour: 60\n"
+        "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(1000, 0));
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -323,8 +323,9 @@ static void test_divergence_reasons(void **state)
 
     /* An alert covering everything fires at SEV4, but the tickets say SEV3: understated. */
     lia_config_free(cfg);
-    cfg = config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-                 "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(10, 0));
+    cfg =
+        config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
+               "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(10, 0));
     lia_detect_set_config(d, cfg);
     a = alert("f2", LIA_ALERT_FIRING, LIA_SEV4, T0 + 12 * MIN_MS, 0, NULL);
     lia_detect_alert(d, &a);

@@ -973,6 +973,50 @@ static void test_sort_order_and_limits(void **state)
     }
 }
 
+/* Expects 1 ticket a minute in DE and none elsewhere, and records the window it was asked. */
+static double expect_de(void *ctx, const char *key, int64_t from_ms, int64_t to_ms)
+{
+    int64_t *asked = ctx;
+    asked[0] = from_ms;
+    asked[1] = to_ms;
+    return strcmp(key, "country:DE") == 0 ? (double)(to_ms - from_ms) / MIN_MS : 0.0;
+}
+
+/* An expectation from outside orders the rows and fills expected, ratio and excess. */
+static void test_outside_expectation(void **state)
+{
+    (void)state;
+    struct lia_rollup_opts opts = {
+        .horizon_ms = 8 * DAY_MS, .future_ms = DAY_MS, .exact_accounts_max = 64};
+    struct lia_rollup *r = lia_rollup_new(&opts);
+    lia_rollup_advance(r, B);
+    for (uint64_t i = 0; i < 12; i++) {
+        put_ok(r, 100 + i, B + (int64_t)i * SEC_MS, KEYS("country:DE"), NULL);
+    }
+    for (uint64_t i = 0; i < 5; i++) {
+        put_ok(r, 200 + i, B + (int64_t)i * SEC_MS, KEYS("country:FR"), NULL);
+    }
+    lia_rollup_advance(r, B + 10 * MIN_MS);
+    int64_t asked[2] = {0};
+    struct lia_expectation ex = {.fn = expect_de, .ctx = asked};
+    size_t n = 0;
+    struct lia_bucket_stat *rows = lia_rollup_buckets_expected(
+        r, LIA_DIM_COUNTRY, B, B + 10 * MIN_MS + 30 * SEC_MS, NULL, 1, 10, &ex, &n);
+    assert_int_equal(n, 2);
+    /* FR: 5 against nothing; DE: 12 against 10. */
+    assert_string_equal(rows[0].key, "country:FR");
+    assert_close(rows[0].excess, 5.0);
+    assert_string_equal(rows[1].key, "country:DE");
+    assert_close(rows[1].expected, 10.0);
+    assert_close(rows[1].excess, 2.0);
+    assert_close(rows[1].ratio, 1.2);
+    assert_close(rows[1].mean_per_minute, 1.0);
+    assert_int_equal(asked[0], B);
+    assert_int_equal(asked[1], B + 10 * MIN_MS);
+    free(rows);
+    lia_rollup_free(r);
+}
+
 static void test_no_clock_and_bad_filters(void **state)
 {
     (void)state;
@@ -1668,6 +1712,7 @@ int main(void)
         cmocka_unit_test(test_accounts_estimated),
         cmocka_unit_test(test_values_order),
         cmocka_unit_test(test_sort_order_and_limits),
+        cmocka_unit_test(test_outside_expectation),
         cmocka_unit_test(test_no_clock_and_bad_filters),
         cmocka_unit_test(test_sparse_rows_and_future_window),
         cmocka_unit_test(test_busy_minute),
