@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1387,4 +1388,61 @@ void h_serve(struct h_env *env, const char *yaml)
     h_write_config(env, 0, NULL, yaml);
     h_migrate(env);
     h_start(env);
+}
+
+void h_post_ticket(const struct h_env *env, const char *source, const char *secret, const char *id,
+                   const char *country, const char *account, int64_t created_ms)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"id\":\"%s\",\"created_at\":\"%" PRId64 "\",\"customer\":{\"country\":\"%s\","
+             "\"account_id\":\"%s\"}}",
+             id, created_ms, country, account);
+    struct h_resp r;
+    h_post_generic(env, NULL, source, secret, body, &r);
+    h_expect_ack(&r, 202, "stored", false, id, "a ticket");
+}
+
+json_t *h_escalation_state(const struct h_env *env, const char *token)
+{
+    struct h_full f;
+    if (h_get(env, "/v1/escalation", token, NULL, &f) != 0 || f.status != 200) {
+        long status = f.status;
+        h_full_fini(&f);
+        fail_msg("GET /v1/escalation: status %ld", status);
+    }
+    json_t *j = h_full_json(&f);
+    h_full_fini(&f);
+    if (j == NULL) {
+        fail_msg("GET /v1/escalation: not JSON");
+    }
+    return j;
+}
+
+json_t *h_wait_escalation(const struct h_env *env, const char *token, const char *reason, bool want,
+                          int timeout_ms)
+{
+    int64_t until = h_mono_ms() + timeout_ms;
+    for (;;) {
+        json_t *state = h_escalation_state(env, token);
+        json_t *list = json_object_get(state, "escalations");
+        json_t *found = NULL;
+        for (size_t i = 0; i < json_array_size(list) && found == NULL; i++) {
+            json_t *e = json_array_get(list, i);
+            const char *why = json_string_value(json_object_get(e, "reason"));
+            if (why != NULL && strcmp(why, reason) == 0) {
+                found = json_incref(e);
+            }
+        }
+        json_decref(state);
+        if ((found != NULL) == want) {
+            return found;
+        }
+        json_decref(found);
+        if (h_mono_ms() > until) {
+            fail_msg("no%s open escalation with reason %s after %d ms", want ? "" : " longer an",
+                     reason, timeout_ms);
+        }
+        usleep(100 * 1000);
+    }
 }

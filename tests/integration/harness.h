@@ -238,4 +238,17 @@ json_t *h_full_json(const struct h_full *resp);
 int h_get(const struct h_env *env, const char *path, const char *token, const char *const *extra,
           struct h_full *resp);
 
+/* POSTs a generic ticket {"id", "created_at": created_ms, "customer": {"country",
+ * "account_id"}} to source, signed with secret, and asserts the 202. Fails the test otherwise. */
+void h_post_ticket(const struct h_env *env, const char *source, const char *secret, const char *id,
+                   const char *country, const char *account, int64_t created_ms);
+/* GET /v1/escalation with token; fails the test unless it answers 200 with JSON. A new
+ * reference. */
+json_t *h_escalation_state(const struct h_env *env, const char *token);
+/* Polls GET /v1/escalation until an escalation with reason is open (want true; returns it, a
+ * new reference) or none is (want false; returns NULL), for up to timeout_ms. Fails the test
+ * when it does not happen. */
+json_t *h_wait_escalation(const struct h_env *env, const char *token, const char *reason, bool want,
+                          int timeout_ms);
+
 #endif

@@ -496,6 +496,109 @@ static void test_alertmanager_delivers(void **state)
     env->passed = true;
 }
 
+#define GEN_SECRET  "monitoring-generic-secret"
+#define MINUTE_MS   INT64_C(60000)
+#define DE_LABELS   "{\"alertname\":\"CheckoutErrors\",\"country\":\"DE\",\"severity\":\"critical\"}"
+#define ESC_WAIT_MS 15000
+
+/* One country watched with a flat prior of 6 tickets an hour (so 12 tickets in a minute alarm),
+ * driven by tickets a few minutes ahead of the wall clock. */
+static const char escalation_yaml[] = "sources:\n"
+                                      "  gen:\n"
+                                      "    type: generic\n"
+                                      "    secret: " GEN_SECRET "\n"
+                                      "    replay_window: 5m\n"
+                                      "tokens:\n"
+                                      "  monitoring:\n"
+                                      "    token: " INGEST_TOKEN "\n"
+                                      "    scopes: [ingest]\n"
+                                      "  dashboard:\n"
+                                      "    token: " READ_TOKEN "\n"
+                                      "    scopes: [read]\n"
+                                      "detection:\n"
+                                      "  dimensions: country\n"
+                                      "  prior_per_hour: 6\n"
+                                      "  prior_weight: 366d\n"
+                                      "  seasonal_prior_tickets: 0\n"
+                                      "  lateness: 0\n";
+
+/* n tickets from new accounts in country in minute m after base. */
+static void tickets_in_minute(struct h_env *env, int64_t base_ms, int m, const char *country, int n,
+                              int *seq)
+{
+    for (int i = 0; i < n; i++) {
+        char id[32], account[32];
+        snprintf(id, sizeof(id), "AM-%d", ++*seq);
+        snprintf(account, sizeof(account), "%d", 5000 + *seq);
+        h_post_ticket(env, "gen", GEN_SECRET, id, country, account,
+                      base_ms + m * MINUTE_MS + i * 1000);
+    }
+}
+
+/* Tickets spike in DE where no alert looks: unseen. A real Alertmanager then fires an alert on
+ * DE at a higher severity than the tickets imply: covered, the escalation resolves. The alert
+ * resolves while tickets stay high: lingering, naming the alert. */
+static void test_unseen_covered_lingering(void **state)
+{
+    struct world *w = *state;
+    struct h_env *env = &w->env;
+    char binary[H_PATH_MAX];
+    if (!find_alertmanager(binary, sizeof(binary))) {
+        fprintf(stderr, "prometheus-alertmanager is not installed; skipping\n");
+        env->passed = true;
+        skip();
+    }
+    h_serve(env, escalation_yaml);
+    int port = am_start(w, binary);
+    int64_t base = (h_unix_s() * 1000 / MINUTE_MS + 5) * MINUTE_MS;
+    int seq = 0;
+
+    tickets_in_minute(env, base, 0, "DE", 12, &seq);
+    tickets_in_minute(env, base, 1, "JP", 1, &seq);
+    json_t *e = h_wait_escalation(env, READ_TOKEN, "unseen", true, ESC_WAIT_MS);
+    json_decref(e);
+
+    char starts[32], ends[32], body[512];
+    h_iso8601(h_unix_s() - 60, starts, sizeof(starts));
+    snprintf(body, sizeof(body), "[{\"labels\":" DE_LABELS ",\"startsAt\":\"%s\"}]", starts);
+    if (am_request(port, "/api/v2/alerts", body) != 200) {
+        fail_msg("POST /api/v2/alerts to Alertmanager failed");
+    }
+    wait_for(env, "SELECT count(*) FROM alerts WHERE status = 'firing'", 1, "the DE alert");
+    tickets_in_minute(env, base, 1, "DE", 3, &seq);
+    tickets_in_minute(env, base, 2, "JP", 1, &seq);
+    h_wait_escalation(env, READ_TOKEN, "unseen", false, ESC_WAIT_MS);
+    json_t *st = h_escalation_state(env, READ_TOKEN);
+    assert_int_equal(json_array_size(json_object_get(st, "escalations")), 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(st, "monitoring"), "firing")),
+                     1);
+    json_decref(st);
+
+    h_iso8601(h_unix_s() - 1, ends, sizeof(ends));
+    snprintf(body, sizeof(body),
+             "[{\"labels\":" DE_LABELS ",\"startsAt\":\"%s\",\"endsAt\":\"%s\"}]", starts, ends);
+    if (am_request(port, "/api/v2/alerts", body) != 200) {
+        fail_msg("POST /api/v2/alerts to Alertmanager failed");
+    }
+    wait_for(env, "SELECT count(*) FROM alerts WHERE status = 'resolved'", 1,
+             "the DE alert resolved");
+    tickets_in_minute(env, base, 2, "DE", 3, &seq);
+    tickets_in_minute(env, base, 3, "JP", 1, &seq);
+    e = h_wait_escalation(env, READ_TOKEN, "lingering", true, ESC_WAIT_MS);
+    char fingerprint[17];
+    fingerprint_of(DE_LABELS, fingerprint);
+    const json_t *alert = json_array_get(json_object_get(e, "alerts"), 0);
+    assert_string_equal(json_string_value(json_object_get(alert, "fingerprint")), fingerprint);
+    assert_string_equal(json_string_value(json_object_get(alert, "name")), "CheckoutErrors");
+    json_decref(e);
+    wait_for(env,
+             "SELECT count(*) FROM escalation_events WHERE kind = 'open' AND"
+             " body->'escalation'->>'reason' IN ('unseen', 'lingering')",
+             2, "both escalations stored");
+    am_stop(w);
+    env->passed = true;
+}
+
 #define AM_BODY(status, labels, starts, ends)                                                      \
     "{\"version\":\"4\",\"status\":\"" status                                                      \
     "\",\"receiver\":\"liaison\",\"groupKey\":\"{}:{}\","                                          \
@@ -697,6 +800,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_alertmanager_delivers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unseen_covered_lingering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_states_and_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_database_unreachable, setup, teardown),

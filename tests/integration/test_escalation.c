@@ -49,6 +49,12 @@ static const char config_yaml[] = "sources:\n"
                                   "  monitoring:\n"
                                   "    token: " INGEST_TOKEN "\n"
                                   "    scopes: [ingest]\n"
+                                  "notifications:\n"
+                                  "  ops:\n"
+                                  "    type: webhook\n"
+                                  "    url: http://127.0.0.1:9/nobody-listens\n"
+                                  "    secret: integration-webhook-secret\n"
+                                  "    min_severity: SEV4\n"
                                   "detection:\n"
                                   "  dimensions: country\n"
                                   "  prior_per_hour: 6\n"
@@ -82,16 +88,10 @@ static int teardown(void **state)
 
 static void post_ticket(struct world *w, const char *country, int64_t created_ms)
 {
-    char body[512];
-    char id[32];
+    char id[32], account[32];
     snprintf(id, sizeof(id), "E-%d", ++w->seq);
-    snprintf(body, sizeof(body),
-             "{\"id\":\"%s\",\"created_at\":\"%" PRId64 "\",\"customer\":{\"country\":\"%s\","
-             "\"account_id\":\"%d\"}}",
-             id, created_ms, country, 1000 + w->seq);
-    struct h_resp r;
-    h_post_generic(&w->env, NULL, "gen", GEN_SECRET, body, &r);
-    h_expect_ack(&r, 202, "stored", false, id, "a ticket");
+    snprintf(account, sizeof(account), "%d", 1000 + w->seq);
+    h_post_ticket(&w->env, "gen", GEN_SECRET, id, country, account, created_ms);
 }
 
 /* Moves the detector's clock to the start of minute m (after base) with a ticket elsewhere. */
@@ -100,58 +100,14 @@ static void clock_to_minute(struct world *w, int m)
     post_ticket(w, "JP", w->base_ms + m * MINUTE_MS);
 }
 
-static void get(struct world *w, const char *path, const char *token, struct h_full *out)
-{
-    char auth[96];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-    struct h_req req = {.path = path, .headers = {auth}};
-    if (h_http_full(&w->env, NULL, &req, out, 0) != 0) {
-        fail_msg("GET %s: %s", path, out->error);
-    }
-}
-
 static json_t *escalation_state(struct world *w)
 {
-    struct h_full f;
-    get(w, "/v1/escalation", READ_TOKEN, &f);
-    assert_int_equal(f.status, 200);
-    json_t *j = json_loads(f.body, 0, NULL);
-    h_full_fini(&f);
-    assert_non_null(j);
-    return j;
+    return h_escalation_state(&w->env, READ_TOKEN);
 }
 
-/* The open escalation with reason, or NULL; a new reference. */
-static json_t *open_with_reason(json_t *state, const char *reason)
-{
-    json_t *list = json_object_get(state, "escalations");
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        json_t *e = json_array_get(list, i);
-        if (strcmp(json_string_value(json_object_get(e, "reason")), reason) == 0) {
-            return json_incref(e);
-        }
-    }
-    return NULL;
-}
-
-/* Polls GET /v1/escalation until an escalation with reason is open (want) or none is. */
 static json_t *wait_reason(struct world *w, const char *reason, bool want)
 {
-    int64_t until = h_mono_ms() + POLL_LIMIT_MS;
-    for (;;) {
-        json_t *state = escalation_state(w);
-        json_t *e = open_with_reason(state, reason);
-        json_decref(state);
-        if ((e != NULL) == want) {
-            return e;
-        }
-        json_decref(e);
-        if (h_mono_ms() > until) {
-            fail_msg("no%s open escalation with reason %s after %d ms", want ? "" : " longer an",
-                     reason, POLL_LIMIT_MS);
-        }
-        usleep(100 * 1000);
-    }
+    return h_wait_escalation(&w->env, READ_TOKEN, reason, want, POLL_LIMIT_MS);
 }
 
 static void send_signal(struct world *w, const char *status)
@@ -294,6 +250,15 @@ static void test_escalation_lifecycle(void **state)
                " FROM escalation_events",
                NULL);
     assert_string_equal(kinds, "open:unseen,resolve:unseen,open:lingering,ack:lingering");
+    /* Each event a target wants is queued for it in the same transaction (nobody listens on
+     * the target's port, so they wait there, or have been given up and logged). */
+    assert_int_equal(h_sql_int(&w->env,
+                               "SELECT count(*) FROM (SELECT event_id FROM notification_outbox"
+                               " UNION ALL SELECT event_id FROM notification_log) n"
+                               " JOIN escalation_events e ON e.id = n.event_id"
+                               " WHERE e.kind IN ('open', 'resolve')",
+                               NULL),
+                     3);
     assert_int_equal(h_sql_int(&w->env,
                                "SELECT count(*) FROM escalations WHERE id = $1 AND state"
                                " = 'resolved'",
