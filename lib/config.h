@@ -99,6 +99,7 @@ struct lia_detect_config {
     double false_alarms; /* board-wide false alarms allowed per false_alarm_period */
     int64_t false_alarm_period_ms;
     uint32_t min_tickets;          /* tickets in the CUSUM run before a bucket may alarm */
+    int64_t warmup_ms;             /* history needed before anything alarms */
     int64_t lateness_ms;           /* how late a ticket may arrive and still be counted */
     double baseline_decay;         /* weight of last week's slot against this week's */
     uint32_t baseline_weeks;       /* history read at start */

@@ -141,6 +141,7 @@ struct lia_detect {
     float hour_tickets;
 
     bool hours_started, minutes_started;
+    int64_t first_ms; /* time of the first history or ticket: warm-up counts from it */
     int64_t cur_hour;
     int64_t newest_ms;
     int64_t first_open; /* minutes before it are closed */
@@ -588,6 +589,9 @@ void lia_detect_learn(struct lia_detect *d, const char *key, int64_t hour_ms, do
 {
     if (d->minutes_started) {
         return;
+    }
+    if (!d->hours_started) {
+        d->first_ms = hour_ms;
     }
     hours_to(d, floor_div(hour_ms, HOUR_MS));
     long b = bucket_get(d, key);
@@ -1107,7 +1111,8 @@ static void bucket_minute(struct lia_detect *d, uint32_t bi, int64_t minute, uin
         return;
     }
     if (!b->alarmed && b->s >= b->threshold &&
-        b->run_count >= (int64_t)d->cfg->detect.min_tickets) {
+        b->run_count >= (int64_t)d->cfg->detect.min_tickets &&
+        minute * MINUTE_MS >= d->first_ms + d->cfg->detect.warmup_ms) {
         b->alarmed = true;
         d->stats.alarms++;
         u32_push(&d->alarmed, bi);
@@ -1180,7 +1185,11 @@ static void clock_to(struct lia_detect *d, int64_t now_ms)
         d->first_open = close_before;
         d->share_from = close_before;
         d->newest_ms = now_ms;
-        hours_to(d, floor_div(close_before, 60));
+        /* Time before the first event was not observed: hours count from its own hour. */
+        if (!d->hours_started) {
+            d->first_ms = now_ms;
+        }
+        hours_to(d, floor_div(now_ms, HOUR_MS));
         return;
     }
     if (now_ms > d->newest_ms) {
@@ -1376,9 +1385,15 @@ json_t *lia_detect_state_json(const struct lia_detect *d)
         }
     }
     char clock[LIA_TIME_STR_LEN];
+    char learning[LIA_TIME_STR_LEN];
+    int64_t learning_until = d->first_ms + d->cfg->detect.warmup_ms;
+    bool is_learning = !d->minutes_started || d->newest_ms < learning_until;
     json_t *detector = json_pack(
-        "{s:o, s:I, s:I, s:I, s:I}", "event_time",
+        "{s:o, s:o, s:I, s:I, s:I, s:I}", "event_time",
         d->minutes_started ? json_string(lia_time_format(d->newest_ms, clock)) : json_null(),
+        "learning_until",
+        is_learning && d->hours_started ? json_string(lia_time_format(learning_until, learning))
+                                        : json_null(),
         "buckets_watched", (json_int_t)d->nbuckets, "tickets", (json_int_t)d->stats.tickets,
         "late_tickets", (json_int_t)d->stats.late_tickets, "bucket_alarms",
         (json_int_t)d->stats.alarms);

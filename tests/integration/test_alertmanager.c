@@ -520,7 +520,7 @@ static const char escalation_yaml[] = "sources:\n"
                                       "  prior_per_hour: 6\n"
                                       "  prior_weight: 366d\n"
                                       "  seasonal_prior_tickets: 0\n"
-                                      "  lateness: 0\n";
+                                      "  lateness: 0\n  warmup: 0\n";
 
 /* n tickets from new accounts in country in minute m after base. */
 static void tickets_in_minute(struct h_env *env, int64_t base_ms, int m, const char *country, int n,

@@ -60,7 +60,7 @@ static const char config_yaml[] = "sources:\n"
                                   "  prior_per_hour: 6\n"
                                   "  prior_weight: 366d\n"
                                   "  seasonal_prior_tickets: 0\n"
-                                  "  lateness: 0\n";
+                                  "  lateness: 0\n  warmup: 0\n";
 
 struct world {
     struct h_env env;

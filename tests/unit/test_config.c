@@ -166,11 +166,12 @@ static void test_key_table(void **state)
         {"detection.false_alarms", "number", "1", true, 1, 1000000ULL},
         {"detection.false_alarm_period", "duration", "7d", true, 3600000, 31622400000ULL},
         {"detection.min_tickets", "uint", "5", true, 1, 100000ULL},
+        {"detection.warmup", "duration", "1d", true, 0, 2678400000ULL},
         {"detection.lateness", "duration", "2m", true, 0, 3600000ULL},
         {"detection.baseline_decay", "number", "0.8", true, 0, 990ULL},
         {"detection.baseline_weeks", "uint", "4", true, 1, 52ULL},
         {"detection.prior_per_hour", "number", "0.5", true, 1, 1000000ULL},
-        {"detection.prior_weight", "duration", "1d", true, 60000, 31622400000ULL},
+        {"detection.prior_weight", "duration", "2h", true, 60000, 31622400000ULL},
         {"detection.seasonal_prior_tickets", "number", "10", true, 0, 1000000000ULL},
         {"detection.lingering_after", "duration", "1h", true, 0, 604800000ULL},
         {"detection.premium_tiers", "string", "premium,enterprise", true, 0, 1024ULL},
@@ -309,7 +310,7 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 43);
+    assert_int_equal(checked, 44);
 }
 
 static void test_value_errors(void **state)
@@ -1629,11 +1630,12 @@ static void test_print(void **state)
                               "  false_alarms: 1\n"
                               "  false_alarm_period: 7d\n"
                               "  min_tickets: 5\n"
+                              "  warmup: 1d\n"
                               "  lateness: 2m\n"
                               "  baseline_decay: 0.8\n"
                               "  baseline_weeks: 4\n"
                               "  prior_per_hour: 0.5\n"
-                              "  prior_weight: 1d\n"
+                              "  prior_weight: 2h\n"
                               "  seasonal_prior_tickets: 10\n"
                               "  lingering_after: 1h\n"
                               "  premium_tiers: \"premium,enterprise\"\n"

@@ -79,7 +79,7 @@ static const char flat_yaml[] = "detection:\n"
                                 "  prior_per_hour: 60\n"
                                 "  prior_weight: 366d\n"
                                 "  seasonal_prior_tickets: 0\n"
-                                "  lateness: 0\n"
+                                "  lateness: 0\n  warmup: 0\n"
                                 "  min_tickets: 5\n";
 
 static void tickets(struct lia_detect *d, int64_t at_ms, const char *country, const char *tier,
@@ -148,7 +148,7 @@ static void test_min_tickets_and_first_ticket(void **state)
     (void)state;
     /* The default prior (0.5 tickets/hour): a first ticket, or a few, in a quiet bucket stay
      * quiet. */
-    struct lia_config *cfg = config("detection:\n  lateness: 0\n");
+    struct lia_config *cfg = config("detection:\n  lateness: 0\n  warmup: 0\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -162,7 +162,7 @@ static void test_min_tickets_and_first_ticket(void **state)
     /* A high threshold that would pass on a single minute's tickets still waits for
      * min_tickets. */
     lia_config_free(cfg);
-    cfg = config("detection:\n  lateness: 0\n  min_tickets: 50\n  false_alarms: 1000\n"
+    cfg = config("detection:\n  lateness: 0\n  warmup: 0\n  min_tickets: 50\n  false_alarms: 1000\n"
                  "  false_alarm_period: 1h\n  dimensions: country\n");
     lia_detect_set_config(d, cfg);
     tickets(d, T0 + 3 * HOUR_MS, "FR", "free", 20, 100);
@@ -206,7 +206,8 @@ static void test_threshold_grows_with_buckets(void **state)
 static void test_baseline_learns_hour_of_week(void **state)
 {
     (void)state;
-    struct lia_config *cfg = config("detection:\n  lateness: 0\n  dimensions: country\n");
+    struct lia_config *cfg =
+        config("detection:\n  lateness: 0\n  warmup: 0\n  dimensions: country\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -279,6 +280,37 @@ static void spike(struct lia_detect *d, int64_t from, int minutes, int per_minut
     lia_detect_advance(d, from + minutes * MIN_MS);
 }
 
+/* Nothing alarms before detection.warmup of history: a new installation learns first. */
+static void test_warmup(void **state)
+{
+    (void)state;
+    struct lia_config *cfg = config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
+                                    "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n"
+                                    "  lateness: 0\n  warmup: 2h\n");
+    struct lia_detect *d = lia_detect_new(cfg);
+    struct recorder rec = {0};
+    lia_detect_set_sinks(d, on_event, on_bucket, &rec);
+    lia_detect_advance(d, T0);
+    spike(d, T0 + 30 * MIN_MS, 10, 6);
+    assert_int_equal(rec.nbuckets, 0);
+    json_t *st = lia_detect_state_json(d);
+    const char *until =
+        json_string_value(json_object_get(json_object_get(st, "detector"), "learning_until"));
+    assert_non_null(until);
+    assert_string_equal(until, "2026-03-16T02:00:00.000Z");
+    json_decref(st);
+    /* The same rise after two hours alarms. */
+    lia_detect_advance(d, T0 + 3 * HOUR_MS);
+    spike(d, T0 + 3 * HOUR_MS, 10, 6);
+    assert_true(rec.nbuckets >= 1);
+    assert_true(rec.buckets[0].alarm);
+    st = lia_detect_state_json(d);
+    assert_true(json_is_null(json_object_get(json_object_get(st, "detector"), "learning_until")));
+    json_decref(st);
+    lia_detect_free(d);
+    lia_config_free(cfg);
+}
+
 static size_t count_kind(const struct recorder *r, enum lia_esc_event_kind k, enum lia_reason why)
 {
     size_t n = 0;
@@ -293,7 +325,8 @@ static void test_divergence_reasons(void **state)
     (void)state;
     struct lia_config *cfg = config(
         "detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-        "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(1000, 0));
+        "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n" LADDER(
+            1000, 0));
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -323,9 +356,10 @@ static void test_divergence_reasons(void **state)
 
     /* An alert covering everything fires at SEV4, but the tickets say SEV3: understated. */
     lia_config_free(cfg);
-    cfg =
-        config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-               "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(10, 0));
+    cfg = config(
+        "detection:\n  dimensions: country\n  prior_per_hour: 60\n"
+        "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n" LADDER(
+            10, 0));
     lia_detect_set_config(d, cfg);
     a = alert("f2", LIA_ALERT_FIRING, LIA_SEV4, T0 + 12 * MIN_MS, 0, NULL);
     lia_detect_alert(d, &a);
@@ -347,7 +381,7 @@ static void test_severity_ladder_and_hysteresis(void **state)
     (void)state;
     struct lia_config *cfg =
         config("detection:\n  dimensions: country\n  prior_per_hour: 60\n  prior_weight: 366d\n"
-               "  seasonal_prior_tickets: 0\n  lateness: 0\n" LADDER(
+               "  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n" LADDER(
                    20, 60) "  up_evaluations: 2\n  down_evaluations: 3\n  cooldown: 5m\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
@@ -479,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_min_tickets_and_first_ticket),
         cmocka_unit_test(test_threshold_grows_with_buckets),
         cmocka_unit_test(test_baseline_learns_hour_of_week),
+        cmocka_unit_test(test_warmup),
         cmocka_unit_test(test_late_tickets),
         cmocka_unit_test(test_divergence_reasons),
         cmocka_unit_test(test_severity_ladder_and_hysteresis),
