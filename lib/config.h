@@ -98,6 +98,7 @@ struct lia_detect_config {
     double rho;          /* the rise to detect, as a multiple of the baseline */
     double false_alarms; /* board-wide false alarms allowed per false_alarm_period */
     int64_t false_alarm_period_ms;
+    double threshold_margin;       /* added to every threshold: what the model leaves out */
     uint32_t min_tickets;          /* tickets in the CUSUM run before a bucket may alarm */
     int64_t warmup_ms;             /* history needed before anything alarms */
     int64_t lateness_ms;           /* how late a ticket may arrive and still be counted */

@@ -406,7 +406,7 @@ static double bucket_mean(const struct lia_detect *d, const struct bucket *b, do
     }
     double gamma =
         (double)dc->false_alarm_period_ms / MINUTE_MS * (double)d->nbuckets / dc->false_alarms;
-    double h = log(gamma * mean * (d->rho - 1 - d->log_rho));
+    double h = log(gamma * mean * (d->rho - 1 - d->log_rho)) + dc->threshold_margin;
     *threshold = h > 1 ? h : 1;
     return mean;
 }

@@ -20,9 +20,10 @@
  *             m_b = (C_b + a) / (N + w) is the bucket's mean rate with a prior of
  *             detection.prior_per_hour worth detection.prior_weight of history.
  *   CUSUM     S = max(0, S + x·ln ρ − (ρ − 1)·λ_b(t)) for x tickets in minute t.
- *   threshold h_b = max(1, ln(γ·I₀)), γ = false_alarm_period (minutes) · buckets watched /
- *             false_alarms, I₀ = m_b·(ρ − 1 − ln ρ): the board-wide false-alarm budget split
- *             over the buckets watched.
+ *   threshold h_b = max(1, ln(γ·I₀) + detection.threshold_margin), γ = false_alarm_period
+ *             (minutes) · buckets watched / false_alarms, I₀ = m_b·(ρ − 1 − ln ρ): the
+ *             board-wide false-alarm budget split over the buckets watched, plus an allowance
+ *             for what the model leaves out (estimated baselines, days that vary).
  *   alarm     S ≥ h_b and at least detection.min_tickets tickets since S last left 0; the
  *             bucket stays alarmed (S capped at h_b) until S returns to 0.
  * Expected delay for a rise to m·λ: (h + e^−h − 1) / (λ·(m·ln ρ − ρ + 1)) minutes.

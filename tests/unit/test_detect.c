@@ -79,7 +79,7 @@ static const char flat_yaml[] = "detection:\n"
                                 "  prior_per_hour: 60\n"
                                 "  prior_weight: 366d\n"
                                 "  seasonal_prior_tickets: 0\n"
-                                "  lateness: 0\n  warmup: 0\n"
+                                "  lateness: 0\n  warmup: 0\n  threshold_margin: 0\n"
                                 "  min_tickets: 5\n";
 
 static void tickets(struct lia_detect *d, int64_t at_ms, const char *country, const char *tier,
@@ -148,7 +148,8 @@ static void test_min_tickets_and_first_ticket(void **state)
     (void)state;
     /* The default prior (0.5 tickets/hour): a first ticket, or a few, in a quiet bucket stay
      * quiet. */
-    struct lia_config *cfg = config("detection:\n  lateness: 0\n  warmup: 0\n");
+    struct lia_config *cfg =
+        config("detection:\n  lateness: 0\n  warmup: 0\n  threshold_margin: 0\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -162,7 +163,8 @@ static void test_min_tickets_and_first_ticket(void **state)
     /* A high threshold that would pass on a single minute's tickets still waits for
      * min_tickets. */
     lia_config_free(cfg);
-    cfg = config("detection:\n  lateness: 0\n  warmup: 0\n  min_tickets: 50\n  false_alarms: 1000\n"
+    cfg = config("detection:\n  lateness: 0\n  warmup: 0\n  threshold_margin: 0\n  min_tickets: "
+                 "50\n  false_alarms: 1000\n"
                  "  false_alarm_period: 1h\n  dimensions: country\n");
     lia_detect_set_config(d, cfg);
     tickets(d, T0 + 3 * HOUR_MS, "FR", "free", 20, 100);
@@ -206,8 +208,8 @@ static void test_threshold_grows_with_buckets(void **state)
 static void test_baseline_learns_hour_of_week(void **state)
 {
     (void)state;
-    struct lia_config *cfg =
-        config("detection:\n  lateness: 0\n  warmup: 0\n  dimensions: country\n");
+    struct lia_config *cfg = config(
+        "detection:\n  lateness: 0\n  warmup: 0\n  threshold_margin: 0\n  dimensions: country\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -323,10 +325,10 @@ static size_t count_kind(const struct recorder *r, enum lia_esc_event_kind k, en
 static void test_divergence_reasons(void **state)
 {
     (void)state;
-    struct lia_config *cfg = config(
-        "detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-        "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n" LADDER(
-            1000, 0));
+    struct lia_config *cfg =
+        config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
+               "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n  "
+               "threshold_margin: 0\n" LADDER(1000, 0));
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
@@ -356,10 +358,9 @@ static void test_divergence_reasons(void **state)
 
     /* An alert covering everything fires at SEV4, but the tickets say SEV3: understated. */
     lia_config_free(cfg);
-    cfg = config(
-        "detection:\n  dimensions: country\n  prior_per_hour: 60\n"
-        "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n" LADDER(
-            10, 0));
+    cfg = config("detection:\n  dimensions: country\n  prior_per_hour: 60\n"
+                 "  prior_weight: 366d\n  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n  "
+                 "threshold_margin: 0\n" LADDER(10, 0));
     lia_detect_set_config(d, cfg);
     a = alert("f2", LIA_ALERT_FIRING, LIA_SEV4, T0 + 12 * MIN_MS, 0, NULL);
     lia_detect_alert(d, &a);
@@ -379,10 +380,10 @@ static void test_divergence_reasons(void **state)
 static void test_severity_ladder_and_hysteresis(void **state)
 {
     (void)state;
-    struct lia_config *cfg =
-        config("detection:\n  dimensions: country\n  prior_per_hour: 60\n  prior_weight: 366d\n"
-               "  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n" LADDER(
-                   20, 60) "  up_evaluations: 2\n  down_evaluations: 3\n  cooldown: 5m\n");
+    struct lia_config *cfg = config(
+        "detection:\n  dimensions: country\n  prior_per_hour: 60\n  prior_weight: 366d\n"
+        "  seasonal_prior_tickets: 0\n  lateness: 0\n  warmup: 0\n  threshold_margin: 0\n" LADDER(
+            20, 60) "  up_evaluations: 2\n  down_evaluations: 3\n  cooldown: 5m\n");
     struct lia_detect *d = lia_detect_new(cfg);
     struct recorder rec = {0};
     lia_detect_set_sinks(d, on_event, on_bucket, &rec);
