@@ -165,7 +165,7 @@ static void test_key_table(void **state)
         {"detection.rho", "number", "3", true, 1100, 20000ULL},
         {"detection.false_alarms", "number", "1", true, 1, 1000000ULL},
         {"detection.false_alarm_period", "duration", "7d", true, 3600000, 31622400000ULL},
-        {"detection.threshold_margin", "number", "1", true, 0, 20000ULL},
+        {"detection.threshold_margin", "number", "1.5", true, 0, 20000ULL},
         {"detection.min_tickets", "uint", "5", true, 1, 100000ULL},
         {"detection.warmup", "duration", "1d", true, 0, 2678400000ULL},
         {"detection.lateness", "duration", "2m", true, 0, 3600000ULL},
@@ -1630,7 +1630,7 @@ static void test_print(void **state)
                               "  rho: 3\n"
                               "  false_alarms: 1\n"
                               "  false_alarm_period: 7d\n"
-                              "  threshold_margin: 1\n"
+                              "  threshold_margin: 1.5\n"
                               "  min_tickets: 5\n"
                               "  warmup: 1d\n"
                               "  lateness: 2m\n"
