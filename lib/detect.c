@@ -28,6 +28,25 @@
 #define MIN_RATE        1e-9  /* a rate never reaches 0, so the CUSUM always drifts down */
 #define ACCOUNT_SET_MAX 65536 /* distinct accounts remembered per alarming bucket */
 
+/* A 64-bit hash of a text, eight bytes at a time: every ticket hashes each of its keys, so this
+ * is on the detector's hottest path. */
+static uint64_t text_hash(const char *s)
+{
+    const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
+    size_t len = strlen(s);
+    uint64_t h = len * k;
+    uint64_t w;
+    for (; len >= 8; len -= 8, s += 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ (w * k)) * UINT64_C(0xBF58476D1CE4E5B9);
+        h ^= h >> 31;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ (w * k)) * UINT64_C(0x94D049BB133111EB);
+    return h ^ (h >> 29);
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -38,6 +57,8 @@ static int64_t floor_div(int64_t a, int64_t b)
 struct slots {
     float c[SLOTS];
     int32_t week[SLOTS];
+    double total; /* the sum of the slots, decayed to total_week */
+    int32_t total_week;
 };
 
 struct account {
@@ -56,7 +77,7 @@ struct account_set {
 
 struct bucket {
     char *key;
-    uint64_t hash; /* lia_hash_str(key) */
+    uint64_t hash; /* text_hash(key) */
     enum lia_dimension dim;
     struct slots hist;
     double mean;       /* m_b, tickets per minute */
@@ -110,6 +131,12 @@ struct alert_entry {
     struct lia_alert a;
 };
 
+/* A bucket's place in the index: its hash kept beside it, so a probe reads one small array. */
+struct index_slot {
+    uint64_t hash;
+    uint32_t bucket; /* bucket number + 1; 0 empty */
+};
+
 struct u32vec {
     uint32_t *v;
     size_t n, cap;
@@ -131,7 +158,7 @@ struct lia_detect {
 
     struct bucket *buckets;
     size_t nbuckets, bcap;
-    uint32_t *index; /* open addressing: bucket number + 1, 0 empty */
+    struct index_slot *index; /* open addressing on the key's hash */
     size_t index_cap;
 
     struct slots minutes_seen; /* n(h): minutes observed per slot */
@@ -183,10 +210,27 @@ static double decayed(const struct lia_detect *d, const struct slots *s, int slo
     return age >= DECAY_WEEKS ? 0 : s->c[slot] * d->wpow[age];
 }
 
+static double decay_to(const struct lia_detect *d, double x, int64_t from_week, int64_t week)
+{
+    int64_t age = week - from_week;
+    if (age <= 0) {
+        return x;
+    }
+    return age >= DECAY_WEEKS ? 0 : x * d->wpow[age];
+}
+
 static void slot_add(const struct lia_detect *d, struct slots *s, int slot, int64_t week, double x)
 {
     s->c[slot] = (float)(decayed(d, s, slot, week) + x);
     s->week[slot] = (int32_t)week;
+    s->total = decay_to(d, s->total, s->total_week, week) + x;
+    s->total_week = (int32_t)week;
+}
+
+/* The sum of every slot, decayed to week: kept as the slots are written, not summed. */
+static double slots_total(const struct lia_detect *d, const struct slots *s, int64_t week)
+{
+    return decay_to(d, s->total, s->total_week, week);
 }
 
 static bool tier_is_premium(const char *list, const char *tier)
@@ -324,8 +368,8 @@ static void index_insert(struct lia_detect *d, uint32_t b)
 {
     size_t mask = d->index_cap - 1;
     for (size_t i = d->buckets[b].hash & mask;; i = (i + 1) & mask) {
-        if (d->index[i] == 0) {
-            d->index[i] = b + 1;
+        if (d->index[i].bucket == 0) {
+            d->index[i] = (struct index_slot){.hash = d->buckets[b].hash, .bucket = b + 1};
             return;
         }
     }
@@ -337,10 +381,9 @@ static long bucket_find_hashed(const struct lia_detect *d, const char *key, uint
         return -1;
     }
     size_t mask = d->index_cap - 1;
-    for (size_t i = hash & mask; d->index[i] != 0; i = (i + 1) & mask) {
-        const struct bucket *b = &d->buckets[d->index[i] - 1];
-        if (b->hash == hash && strcmp(b->key, key) == 0) {
-            return (long)d->index[i] - 1;
+    for (size_t i = hash & mask; d->index[i].bucket != 0; i = (i + 1) & mask) {
+        if (d->index[i].hash == hash && strcmp(d->buckets[d->index[i].bucket - 1].key, key) == 0) {
+            return (long)d->index[i].bucket - 1;
         }
     }
     return -1;
@@ -348,13 +391,13 @@ static long bucket_find_hashed(const struct lia_detect *d, const char *key, uint
 
 static long bucket_find(const struct lia_detect *d, const char *key)
 {
-    return bucket_find_hashed(d, key, lia_hash_str(key));
+    return bucket_find_hashed(d, key, text_hash(key));
 }
 
 /* The bucket of key, created when it is watched and there is room; -1 otherwise. */
 static long bucket_get(struct lia_detect *d, const char *key)
 {
-    uint64_t hash = lia_hash_str(key);
+    uint64_t hash = text_hash(key);
     long b = bucket_find_hashed(d, key, hash);
     if (b >= 0) {
         return b;
@@ -394,11 +437,7 @@ static long bucket_get(struct lia_detect *d, const char *key)
 static double bucket_mean(const struct lia_detect *d, const struct bucket *b, double *threshold)
 {
     const struct lia_detect_config *dc = &d->cfg->detect;
-    int64_t week = floor_div(d->cur_hour, SLOTS);
-    double sum = 0;
-    for (int s = 0; s < SLOTS; s++) {
-        sum += decayed(d, &b->hist, s, week);
-    }
+    double sum = slots_total(d, &b->hist, floor_div(d->cur_hour, SLOTS));
     double prior_minutes = (double)dc->prior_weight_ms / MINUTE_MS;
     double mean = (sum + dc->prior_per_hour / 60.0 * prior_minutes) / (d->n_total + prior_minutes);
     if (mean < MIN_RATE) {
@@ -536,12 +575,8 @@ static void hour_end(struct lia_detect *d, int64_t hour)
     d->hour_list.n = 0;
 
     int64_t now_week = floor_div(hour + 1, SLOTS);
-    d->n_total = 0;
-    d->board_total = 0;
-    for (int s = 0; s < SLOTS; s++) {
-        d->n_total += decayed(d, &d->minutes_seen, s, now_week);
-        d->board_total += decayed(d, &d->board, s, now_week);
-    }
+    d->n_total = slots_total(d, &d->minutes_seen, now_week);
+    d->board_total = slots_total(d, &d->board, now_week);
     double mean = d->n_total > 0 ? d->board_total / d->n_total : 0;
     /* Until an hour of the week has been seen, the same hour of the other days stands in. */
     double day_n[24] = {0}, day_c[24] = {0};
@@ -1227,11 +1262,11 @@ void lia_detect_ticket(struct lia_detect *d, int64_t created_ms, const char *con
     d->stats.tickets++;
     uint8_t tier = 0;
     for (size_t i = 0; i < nkeys; i++) {
-        if (keys[i] != NULL && strncmp(keys[i], "tier:", 5) == 0) {
+        if (keys[i] != NULL && keys[i][0] == 't' && strncmp(keys[i], "tier:", 5) == 0) {
             tier = tier_index(d, keys[i] + 5);
         }
     }
-    uint64_t hash = account != NULL && account[0] != '\0' ? lia_hash_str(account) : 0;
+    uint64_t hash = account != NULL && account[0] != '\0' ? text_hash(account) : 0;
     if (hash == 0 && account != NULL && account[0] != '\0') {
         hash = 1;
     }
