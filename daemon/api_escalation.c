@@ -2,11 +2,13 @@
 #include "api_escalation.h"
 
 #include "clock.h"
+#include "hotspot_window.h"
 #include "http.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "mem.h"
 #include "query.h"
+#include "timeutil.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -58,11 +60,81 @@ static void wait_for(struct req *r, uint64_t since, int64_t until_ms)
     pthread_mutex_unlock(&waiters_lock);
 }
 
+/* The hotspots of the open escalations, searched at most once per escalation and minute: the
+ * window ends with the last whole minute, so within a minute only a late ticket could change
+ * them, and the clients that poll (and the long polls that wake together) share one search. */
+struct hot_entry {
+    char id[LIA_ESC_ID_MAX];
+    int64_t minute;
+    json_t *part; /* {"hotspots"} or {"hotspots", "hotspots_error"} */
+};
+
+static pthread_mutex_t hot_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hot_entry *hot; /* the open escalations of the last answer */
+static size_t nhot;
+
+static json_t *hot_part(const struct lia_rollup *rollup, const struct lia_escalation *e,
+                        int64_t now_ms, struct hot_entry *fresh, size_t *nfresh)
+{
+    int64_t minute = lia_time_minute_floor(now_ms);
+    json_t *part = NULL;
+    for (size_t i = 0; i < nhot && part == NULL; i++) {
+        if (hot[i].minute == minute && strcmp(hot[i].id, e->id) == 0) {
+            part = json_incref(hot[i].part);
+        }
+    }
+    if (part == NULL) {
+        part = json_object();
+        lia_hotspot_escalation_json(rollup, e->first_seen_ms, now_ms, part);
+    }
+    struct hot_entry *he = &fresh[(*nfresh)++];
+    snprintf(he->id, sizeof(he->id), "%s", e->id);
+    he->minute = minute;
+    he->part = part;
+    return part;
+}
+
+/* Each open escalation with its hotspots: the window from a little before it was first seen to
+ * the newer of the wall clock and the detector's (tickets may run ahead of the wall clock).
+ * Answers get copies, so no JSON value is shared between request threads. */
+static void add_hotspots(const struct lia_rollup *rollup, const struct lia_detect *d, json_t *state)
+{
+    struct lia_detect_stats st;
+    lia_detect_stats(d, &st);
+    int64_t now_ms = clock_wall_ms();
+    if (st.clock_ms > now_ms) {
+        now_ms = st.clock_ms;
+    }
+    json_t *open = json_object_get(state, "escalations");
+    size_t n = json_array_size(open);
+    struct hot_entry *fresh = xcalloc(n + 1, sizeof(*fresh));
+    size_t nfresh = 0;
+    pthread_mutex_lock(&hot_lock);
+    for (size_t i = 0; i < n; i++) {
+        json_t *ej = json_array_get(open, i);
+        const struct lia_escalation *e =
+            lia_detect_escalation(d, json_string_value(json_object_get(ej, "id")));
+        if (e != NULL) {
+            json_object_update_new(ej, json_deep_copy(hot_part(rollup, e, now_ms, fresh, &nfresh)));
+        }
+    }
+    for (size_t i = 0; i < nhot; i++) {
+        json_decref(hot[i].part);
+    }
+    free(hot);
+    hot = fresh;
+    nhot = nfresh;
+    pthread_mutex_unlock(&hot_lock);
+}
+
 static json_t *state_json(struct app *app)
 {
-    engine_read_begin(app->engine);
+    const struct lia_rollup *rollup = engine_read_begin(app->engine);
     const struct lia_detect *d = engine_detector(app->engine);
     json_t *state = d != NULL ? lia_detect_state_json(d) : NULL;
+    if (state != NULL) {
+        add_hotspots(rollup, d, state);
+    }
     engine_read_end(app->engine);
     return state;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "escalation_store.h"
 
+#include "hotspot_window.h"
 #include "log.h"
+#include "mem.h"
 #include "notifier.h"
 #include "timeutil.h"
 
@@ -31,7 +33,9 @@ static bool command_ok(PGresult *res, ExecStatusType want, const char *what)
     return ok;
 }
 
-static bool store_one(PGconn *conn, const struct lia_config *cfg, const struct lia_esc_event *ev)
+/* event is ev's JSON with its hotspots (borrowed). */
+static bool store_one(PGconn *conn, const struct lia_config *cfg, const struct lia_esc_event *ev,
+                      json_t *event)
 {
     const struct lia_escalation *e = &ev->esc;
     char sev[4], from[4], to[4];
@@ -62,7 +66,6 @@ static bool store_one(PGconn *conn, const struct lia_config *cfg, const struct l
     if (!ok) {
         return false;
     }
-    json_t *event = lia_esc_event_json(ev);
     char *event_text = json_dumps(event, JSON_COMPACT);
     const char *ev_params[] = {
         e->id, lia_esc_event_name(ev->kind), lia_time_format(ev->at_ms, at), from, to, event_text};
@@ -81,23 +84,47 @@ static bool store_one(PGconn *conn, const struct lia_config *cfg, const struct l
         }
     }
     PQclear(res);
-    json_decref(event);
     return ok;
 }
 
-int escalation_store_events(PGconn *conn, const struct lia_config *cfg,
+/* The events' JSON with their hotspots, read from the rollup before the transaction starts so
+ * the read lock is never held across I/O. */
+static json_t **events_json(struct engine *engine, const struct lia_esc_event *events, size_t n)
+{
+    json_t **out = xcalloc(n + 1, sizeof(*out));
+    const struct lia_rollup *rollup = engine_read_begin(engine);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = lia_hotspot_event_json(rollup, &events[i]);
+    }
+    engine_read_end(engine);
+    return out;
+}
+
+static void events_json_free(json_t **events, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_decref(events[i]);
+    }
+    free(events);
+}
+
+int escalation_store_events(PGconn *conn, const struct lia_config *cfg, struct engine *engine,
                             const struct lia_esc_event *events, size_t n)
 {
+    json_t **ej = events_json(engine, events, n);
     if (!command_ok(PQexec(conn, "BEGIN"), PGRES_COMMAND_OK, "BEGIN")) {
+        events_json_free(ej, n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!store_one(conn, cfg, &events[i])) {
+        if (!store_one(conn, cfg, &events[i], ej[i])) {
             PQclear(PQexec(conn, "ROLLBACK"));
+            events_json_free(ej, n);
             return -1;
         }
         log_info("escalation %s: %s %s, %s", events[i].esc.id, lia_esc_event_name(events[i].kind),
                  lia_reason_name(events[i].esc.reason), lia_sev_name(events[i].esc.severity));
     }
+    events_json_free(ej, n);
     return command_ok(PQexec(conn, "COMMIT"), PGRES_COMMAND_OK, "COMMIT") ? 0 : -1;
 }

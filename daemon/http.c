@@ -37,6 +37,7 @@ static const struct {
     {api_query_routes, &api_query_route_count},
     {api_monitoring_routes, &api_monitoring_route_count},
     {api_escalation_routes, &api_escalation_route_count},
+    {api_hotspots_routes, &api_hotspots_route_count},
 };
 
 static bool path_matches(const struct route *rt, const char *url, char *param, size_t cap)

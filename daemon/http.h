@@ -110,5 +110,7 @@ extern const struct route api_monitoring_routes[];
 extern const unsigned api_monitoring_route_count;
 extern const struct route api_escalation_routes[];
 extern const unsigned api_escalation_route_count;
+extern const struct route api_hotspots_routes[];
+extern const unsigned api_hotspots_route_count;
 
 #endif

@@ -48,7 +48,8 @@ static void store_escalation_events(struct app *app)
     }
     PGconn *conn = pgpool_get(app->pool, 0);
     struct snapshot *snap = app_snapshot(app);
-    bool stored = conn != NULL && escalation_store_events(conn, snap->cfg, events, n) == 0;
+    bool stored =
+        conn != NULL && escalation_store_events(conn, snap->cfg, app->engine, events, n) == 0;
     snapshot_release(snap);
     if (conn != NULL) {
         pgpool_put(app->pool, conn);
@@ -69,8 +70,10 @@ static void record_stored(const struct ingest_item *item, void *ctx)
 static const char usage_text[] =
     "Usage: liaisond [COMMAND] [OPTIONS]\n"
     "\n"
-    "liaison receives support tickets from helpdesk webhooks (Zendesk, generic JSON), stores\n"
-    "them durably in PostgreSQL and aggregates them for the incident's customer liaison.\n"
+    "liaison receives support tickets from helpdesk webhooks (Zendesk, Freshdesk, Intercom,\n"
+    "Help Scout, Jira, Front, generic JSON), stores them durably in PostgreSQL, counts them per\n"
+    "minute by country, account range, tier, platform, version and feature flag, and tells the\n"
+    "incident commander when tickets rise where monitoring is silent, understated or resolved.\n"
     "\n"
     "Commands:\n"
     "  serve                 run the daemon in the foreground (the default)\n"
@@ -85,8 +88,8 @@ static const char usage_text[] =
     "  -c, --config FILE     configuration file (YAML); see deploy/liaison.example.yaml\n"
     "      --migrate         with serve: apply pending migrations before serving\n"
     "      --ready-file FILE with serve: write the listening port to FILE once ready\n"
-    "      --bucket-events   with replay: also print each bucket's alarm onset and clear\n"
     "                        (listening, database reachable, schema current)\n"
+    "      --bucket-events   with replay: also print each bucket's alarm onset and clear\n"
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
@@ -104,6 +107,13 @@ static const char usage_text[] =
     "  GET  /v1/dimensions         the values of every dimension seen in a window\n"
     "  GET  /v1/tickets            recent tickets of a bucket, newest first, with links\n"
     "  POST /v1/accounts           load accounts (CSV or NDJSON): tier and SLA terms\n"
+    "  GET  /v1/escalation         recommended severity and open escalations with reasons;\n"
+    "                              ?wait=S&since=V waits for the next change\n"
+    "  POST /v1/escalations/{id}/ack  acknowledge an escalation: {\"who\",\"note\"}\n"
+    "  GET  /v1/hotspots          the combinations of values (country, version, flag, ...)\n"
+    "                              that explain a window's excess; ?window=1h&limit=&where=\n"
+    "  POST /v1/monitoring/alertmanager  Alertmanager's webhook (bearer or basic auth)\n"
+    "  POST /v1/monitoring/signals       firing/resolved signals from other monitoring\n"
     "  GET  /healthz               200 while the process runs\n"
     "  GET  /readyz                200 when the database is reachable and migrated\n"
     "\n"

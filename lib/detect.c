@@ -28,23 +28,39 @@
 #define MIN_RATE        1e-9  /* a rate never reaches 0, so the CUSUM always drifts down */
 #define ACCOUNT_SET_MAX 65536 /* distinct accounts remembered per alarming bucket */
 
-/* A 64-bit hash of a text, eight bytes at a time: every ticket hashes each of its keys, so this
- * is on the detector's hottest path. */
-static uint64_t text_hash(const char *s)
+/* A 128-bit hash of a text, eight bytes at a time in two independent lanes. Every ticket looks
+ * up each of its keys, so this is the detector's hottest path: buckets are told apart by the
+ * whole 128 bits (a chance collision among a million keys is about one in 10^26) instead of
+ * comparing key texts scattered over the heap. */
+struct text_hash {
+    uint64_t lo, hi;
+};
+
+static uint64_t hash_mix(uint64_t h)
 {
-    const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
+    h ^= h >> 31;
+    h *= UINT64_C(0x94D049BB133111EB);
+    return h ^ (h >> 29);
+}
+
+static struct text_hash text_hash(const char *s)
+{
     size_t len = strlen(s);
-    uint64_t h = len * k;
+    uint64_t a = len * UINT64_C(0x9E3779B97F4A7C15);
+    uint64_t b = len ^ UINT64_C(0xD6E8FEB86659FD93);
     uint64_t w;
     for (; len >= 8; len -= 8, s += 8) {
         memcpy(&w, s, 8);
-        h = (h ^ (w * k)) * UINT64_C(0xBF58476D1CE4E5B9);
-        h ^= h >> 31;
+        a = (a ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+        a ^= a >> 29;
+        b = (b + w) * UINT64_C(0xFF51AFD7ED558CCD);
+        b ^= b >> 33;
     }
     w = 0;
     memcpy(&w, s, len);
-    h = (h ^ (w * k)) * UINT64_C(0x94D049BB133111EB);
-    return h ^ (h >> 29);
+    a = (a ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+    b = (b + w) * UINT64_C(0xFF51AFD7ED558CCD);
+    return (struct text_hash){hash_mix(a), hash_mix(b ^ a)};
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -77,7 +93,7 @@ struct account_set {
 
 struct bucket {
     char *key;
-    uint64_t hash; /* text_hash(key) */
+    struct text_hash hash; /* text_hash(key) */
     enum lia_dimension dim;
     struct slots hist;
     double mean;       /* m_b, tickets per minute */
@@ -133,7 +149,7 @@ struct alert_entry {
 
 /* A bucket's place in the index: its hash kept beside it, so a probe reads one small array. */
 struct index_slot {
-    uint64_t hash;
+    struct text_hash hash;
     uint32_t bucket; /* bucket number + 1; 0 empty */
 };
 
@@ -367,7 +383,7 @@ static int key_dimension(const char *key)
 static void index_insert(struct lia_detect *d, uint32_t b)
 {
     size_t mask = d->index_cap - 1;
-    for (size_t i = d->buckets[b].hash & mask;; i = (i + 1) & mask) {
+    for (size_t i = d->buckets[b].hash.lo & mask;; i = (i + 1) & mask) {
         if (d->index[i].bucket == 0) {
             d->index[i] = (struct index_slot){.hash = d->buckets[b].hash, .bucket = b + 1};
             return;
@@ -375,14 +391,14 @@ static void index_insert(struct lia_detect *d, uint32_t b)
     }
 }
 
-static long bucket_find_hashed(const struct lia_detect *d, const char *key, uint64_t hash)
+static long bucket_find_hashed(const struct lia_detect *d, struct text_hash hash)
 {
     if (d->index_cap == 0) {
         return -1;
     }
     size_t mask = d->index_cap - 1;
-    for (size_t i = hash & mask; d->index[i].bucket != 0; i = (i + 1) & mask) {
-        if (d->index[i].hash == hash && strcmp(d->buckets[d->index[i].bucket - 1].key, key) == 0) {
+    for (size_t i = hash.lo & mask; d->index[i].bucket != 0; i = (i + 1) & mask) {
+        if (d->index[i].hash.lo == hash.lo && d->index[i].hash.hi == hash.hi) {
             return (long)d->index[i].bucket - 1;
         }
     }
@@ -391,14 +407,14 @@ static long bucket_find_hashed(const struct lia_detect *d, const char *key, uint
 
 static long bucket_find(const struct lia_detect *d, const char *key)
 {
-    return bucket_find_hashed(d, key, text_hash(key));
+    return bucket_find_hashed(d, text_hash(key));
 }
 
 /* The bucket of key, created when it is watched and there is room; -1 otherwise. */
 static long bucket_get(struct lia_detect *d, const char *key)
 {
-    uint64_t hash = text_hash(key);
-    long b = bucket_find_hashed(d, key, hash);
+    struct text_hash hash = text_hash(key);
+    long b = bucket_find_hashed(d, hash);
     if (b >= 0) {
         return b;
     }
@@ -1266,7 +1282,7 @@ void lia_detect_ticket(struct lia_detect *d, int64_t created_ms, const char *con
             tier = tier_index(d, keys[i] + 5);
         }
     }
-    uint64_t hash = account != NULL && account[0] != '\0' ? text_hash(account) : 0;
+    uint64_t hash = account != NULL && account[0] != '\0' ? text_hash(account).lo : 0;
     if (hash == 0 && account != NULL && account[0] != '\0') {
         hash = 1;
     }

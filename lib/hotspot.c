@@ -35,7 +35,7 @@ static const double EXPAND_SIGMAS = 3.0;
 #define BUCKET_BITS_MAX 18
 /* Values with fewer expected tickets are left out of the scale estimate: their ratios are
  * mostly Poisson noise, and the median of small counts is biased. */
-static const double SCALE_MIN_EXPECTED = 5.0;
+static const double SCALE_MIN_EXPECTED = 50.0;
 
 void lia_hotspot_opts_default(struct lia_hotspot_opts *o)
 {

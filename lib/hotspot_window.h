@@ -20,7 +20,8 @@
  * compared with the same kind of tickets in the past.
  *
  * The reference: the same minutes one to LIA_HOTSPOT_REF_WEEKS weeks before, for each week the
- * rollup still holds whole (weight 1/N for N such weeks), which keeps the time of day and the
+ * rollup still holds whole and that has tickets (weight 1/N for N such weeks; a week before the
+ * installation has none and must not dilute the others), which keeps the time of day and the
  * day of the week; and the hours just before the window (4 window lengths, 1 to 24 hours,
  * weighted to one window), which follows what changed since (a version rolled out this week,
  * a flag switched on today). When both are there each weighs half. The search estimates the
@@ -30,6 +31,7 @@
 #define LIA_HOTSPOT_WINDOW_H
 
 #include "err.h"
+#include "escalation.h"
 #include "hotspot.h"
 #include "rollup.h"
 
@@ -51,7 +53,8 @@
  * lia_rollup_buckets) that match where (NULL: all) for hotspots with opts (NULL: the
  * defaults of lia_hotspot_opts_default). Returns a new JSON object:
  *   {"from", "to", "observed", "expected", "excess", "scale",
- *    "reference": {"weeks": N, "before_from", "before_to", "tickets"},
+ *    "reference": {"weeks": N (past weeks used), "before_from", "before_to" (the hours
+ *    before the window), "tickets" (reference tickets read)},
  *    "combinations", "hotspots": [{"values": {"country": "DE", "app_version": "android 5.2.1"},
  *      "observed", "expected", "excess", "share", "score", "accounts"}, ...]}
  * hotspots best first; figures rounded to 3 decimals; values in the order of the dimensions
@@ -75,5 +78,12 @@ void lia_hotspot_escalation_window(int64_t first_seen_ms, int64_t now_ms, int64_
  * search fails, "hotspots" is [] and "hotspots_error" says why. */
 void lia_hotspot_escalation_json(const struct lia_rollup *r, int64_t first_seen_ms, int64_t now_ms,
                                  json_t *esc);
+
+/* The JSON of ev (lia_esc_event_json) as it is stored, notified and replayed: an open or a
+ * severity event carries the escalation's hotspots at the event's time (escalation.hotspots,
+ * as lia_hotspot_escalation_json sets them). Other events carry none: an update, an
+ * acknowledgement or a resolution does not change what the escalation is about, and searching
+ * on every update would cost a replay its speed. Returns a new value. */
+json_t *lia_hotspot_event_json(const struct lia_rollup *r, const struct lia_esc_event *ev);
 
 #endif

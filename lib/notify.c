@@ -255,6 +255,25 @@ static void counts(const json_t *o, struct lia_buf *b)
     lia_buf_printf(b, "%lld tickets vs %.1f expected", count(o, "observed"), num(o, "expected"));
 }
 
+/* "country=DE, app_version=android 5.2.1": a hotspot's values in their order, escaped for
+ * Slack when escape is set. */
+static void hotspot_values(const json_t *h, struct lia_buf *b, bool escape)
+{
+    const json_t *values = json_object_get(h, "values");
+    const char *sep = "";
+    for (void *it = json_object_iter((json_t *)values); it != NULL;
+         it = json_object_iter_next((json_t *)values, it)) {
+        const char *value = json_string_value(json_object_iter_value(it));
+        lia_buf_printf(b, "%s%s=", sep, json_object_iter_key(it));
+        if (escape) {
+            append_escaped(b, value != NULL ? value : "");
+        } else {
+            lia_buf_append_str(b, value != NULL ? value : "");
+        }
+        sep = ", ";
+    }
+}
+
 int lia_notify_summary(const json_t *event, char *out, size_t cap, struct lia_err *err)
 {
     struct view v;
@@ -279,6 +298,12 @@ int lia_notify_summary(const json_t *event, char *out, size_t cap, struct lia_er
     }
     lia_buf_printf(&b, "; %lld accounts (%lld premium)", count(v.esc, "accounts"),
                    count(v.esc, "premium_accounts"));
+    const json_t *top = json_array_get(json_object_get(v.esc, "hotspots"), 0);
+    if (top != NULL) {
+        lia_buf_append_str(&b, "; hotspot ");
+        hotspot_values(top, &b, false);
+        lia_buf_printf(&b, " (%.0f%% of the excess)", 100.0 * num(top, "share"));
+    }
     size_t max = cap - 1 < LIA_NOTIFY_SUMMARY_MAX ? cap - 1 : LIA_NOTIFY_SUMMARY_MAX;
     cut(&b, max);
     memcpy(out, lia_buf_str(&b), b.len + 1);
@@ -302,7 +327,7 @@ json_t *lia_notify_pagerduty_body(const json_t *event, const char *routing_key, 
     static const char *const details[] = {
         "severity", "first_seen",       "observed", "expected",      "excess",           "share",
         "accounts", "premium_accounts", "buckets",  "buckets_total", "accounts_by_tier", "alerts",
-        "ack",
+        "ack",      "hotspots",
     };
     char summary[LIA_NOTIFY_SUMMARY_MAX + 1];
     struct view v;
@@ -427,6 +452,31 @@ static json_t *slack_buckets(const struct view *v)
     return s;
 }
 
+static json_t *slack_hotspots(const struct view *v)
+{
+    const json_t *hotspots = json_object_get(v->esc, "hotspots");
+    size_t n = json_array_size(hotspots);
+    size_t listed = n < LIA_NOTIFY_TOP_HOTSPOTS ? n : LIA_NOTIFY_TOP_HOTSPOTS;
+    struct lia_buf b;
+
+    if (listed == 0) {
+        return NULL;
+    }
+    lia_buf_init(&b, TEXT_BUF);
+    lia_buf_append_str(&b, "*Hotspots*");
+    for (size_t i = 0; i < listed; i++) {
+        const json_t *h = json_array_get(hotspots, i);
+        lia_buf_append_str(&b, "\n• ");
+        hotspot_values(h, &b, true);
+        lia_buf_printf(&b, ": %.0f%% of the excess, ", 100.0 * num(h, "share"));
+        counts(h, &b);
+        lia_buf_printf(&b, ", %lld accounts", count(h, "accounts"));
+    }
+    json_t *s = section(&b);
+    lia_buf_fini(&b);
+    return s;
+}
+
 json_t *lia_notify_slack_body(const json_t *event, struct lia_err *err)
 {
     char summary[LIA_NOTIFY_SUMMARY_MAX + 1];
@@ -466,6 +516,10 @@ json_t *lia_notify_slack_body(const json_t *event, struct lia_err *err)
     json_t *top = slack_buckets(&v);
     if (top != NULL) {
         json_array_append_new(blocks, top);
+    }
+    json_t *hot = slack_hotspots(&v);
+    if (hot != NULL) {
+        json_array_append_new(blocks, hot);
     }
     const json_t *ack = json_object_get(v.esc, "ack");
     if (json_is_object(ack)) {

@@ -21,6 +21,7 @@
 #define LIA_NOTIFY_HEADER_MAX    128  /* bytes of one header line, with its NUL */
 #define LIA_NOTIFY_SUMMARY_MAX   1024 /* PagerDuty's limit on payload.summary, in bytes here */
 #define LIA_NOTIFY_TOP_BUCKETS   5    /* buckets a Slack message lists */
+#define LIA_NOTIFY_TOP_HOTSPOTS  3    /* hotspots a Slack message lists */
 
 enum lia_notify_type {
     LIA_NOTIFY_PAGERDUTY = 0,
@@ -79,14 +80,16 @@ void lia_notify_request_fini(struct lia_notify_request *req);
  * severity and update; acknowledge for ack; resolve for resolve) and dedup_key (the escalation
  * id); a trigger also carries payload {summary, severity (critical, error, warning, info for
  * SEV1..SEV4), source "liaison", timestamp (the event time), class (the reason),
- * custom_details} and client "liaison". Returns a new value, or NULL with err. */
+ * custom_details (with the escalation's hotspots when the event has them)} and client
+ * "liaison". Returns a new value, or NULL with err. */
 json_t *lia_notify_pagerduty_body(const json_t *event, const char *routing_key,
                                   struct lia_err *err);
 
 /* The Slack incoming-webhook body for event: a one-line text (the summary, for notifications
  * and clients without blocks) and blocks (a header, the reason in plain words with observed
  * against expected tickets, severity, accounts and alerts, the top LIA_NOTIFY_TOP_BUCKETS
- * buckets, the acknowledgement, and the escalation id). Text taken from tickets, alerts and
+ * buckets, the top LIA_NOTIFY_TOP_HOTSPOTS hotspots when the event has them, the
+ * acknowledgement, and the escalation id). Text taken from tickets, alerts and
  * acknowledgements has &, < and > escaped, so it cannot form links or mentions. Returns a new
  * value, or NULL with err. */
 json_t *lia_notify_slack_body(const json_t *event, struct lia_err *err);
@@ -94,7 +97,9 @@ json_t *lia_notify_slack_body(const json_t *event, struct lia_err *err);
 /* The one-line summary of event into out (cap bytes, cut at a character boundary below
  * LIA_NOTIFY_SUMMARY_MAX), e.g. "SEV2 escalation opened: customers report a problem that no
  * firing alert covers; 47 tickets vs 6.0 expected in region:emea and 2 more buckets; 37
- * accounts (2 premium)". Returns 0, or -1 with err when the event cannot be read. */
+ * accounts (2 premium)", followed, when the event has hotspots (escalation.hotspots), by the
+ * first: "; hotspot country=DE, app_version=android 5.2.1 (71% of the excess)". Returns 0, or -1
+ * with err when the event cannot be read. */
 int lia_notify_summary(const json_t *event, char *out, size_t cap, struct lia_err *err);
 
 /* How deliveries are retried (notify.* in the config). */

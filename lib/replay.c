@@ -4,6 +4,7 @@
 #include "adapter.h"
 #include "alert.h"
 #include "bucket.h"
+#include "hotspot_window.h"
 #include "ingest.h"
 #include "jsonutil.h"
 #include "timeutil.h"
@@ -53,6 +54,17 @@ void lia_replay_init(struct lia_replay *r, const struct lia_config *cfg, struct 
     r->source.name = r->source_name;
     r->source.type = r->source_name;
     r->source.adapter = &replay_adapter;
+    struct lia_rollup_opts ro = {.horizon_ms = cfg->rollup_horizon_ms,
+                                 .future_ms = LIA_INGEST_MAX_FUTURE_MS,
+                                 .exact_accounts_max = cfg->rollup_exact_accounts};
+    r->rollup = lia_rollup_new(&ro);
+    r->rollup_minute = INT64_MIN;
+}
+
+void lia_replay_fini(struct lia_replay *r)
+{
+    lia_rollup_free(r->rollup);
+    r->rollup = NULL;
 }
 
 static const char *no_header(void *ctx, const char *name)
@@ -86,6 +98,7 @@ static int parse_ticket(struct lia_replay *r, const char *line, size_t len, int6
     if (rc == LIA_PARSE_TICKET) {
         rec->kind = LIA_REPLAY_TICKET;
         rec->at_ms = t.created_ms;
+        rec->id = lia_rollup_ticket_id(r->source_name, t.external_id);
         rec->nkeys = lia_bucket_keys(r->cfg, &t, t.tier, rec->keys);
         rec->account = t.account_id;
         t.account_id = NULL;
@@ -165,7 +178,32 @@ int lia_replay_parse(struct lia_replay *r, const char *line, size_t len,
     return rc;
 }
 
-void lia_replay_apply(struct lia_replay *r, const struct lia_replay_record *rec)
+/* Moves the rollup's clock when at_ms enters a later minute: the first record sets it, and
+ * counting once a minute rather than once a ticket keeps the replay's pace. */
+static void rollup_clock(struct lia_replay *r, int64_t at_ms)
+{
+    int64_t minute = lia_time_minute_floor(at_ms);
+    if (minute > r->rollup_minute) {
+        lia_rollup_advance(r->rollup, at_ms);
+        r->rollup_minute = minute;
+    }
+}
+
+void lia_replay_window(struct lia_replay *r, const struct lia_replay_record *rec)
+{
+    const char *texts[LIA_BUCKET_KEYS_MAX];
+    if (rec->kind == LIA_REPLAY_TICKET) {
+        for (size_t i = 0; i < rec->nkeys; i++) {
+            texts[i] = rec->keys[i].text;
+        }
+        rollup_clock(r, rec->at_ms);
+        lia_rollup_put(r->rollup, rec->id, rec->at_ms, texts, rec->nkeys, rec->account);
+    } else if (rec->kind == LIA_REPLAY_TICK) {
+        rollup_clock(r, rec->at_ms);
+    }
+}
+
+void lia_replay_detect(struct lia_replay *r, const struct lia_replay_record *rec)
 {
     const char *texts[LIA_BUCKET_KEYS_MAX];
     switch (rec->kind) {
@@ -196,4 +234,9 @@ void lia_replay_record_fini(struct lia_replay_record *rec)
     free(rec->account);
     lia_alert_batch_fini(&rec->alerts);
     memset(rec, 0, sizeof(*rec));
+}
+
+json_t *lia_replay_event_json(const struct lia_replay *r, const struct lia_esc_event *ev)
+{
+    return lia_hotspot_event_json(r->rollup, ev);
 }

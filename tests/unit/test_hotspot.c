@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,6 +312,49 @@ static void test_noise_reports_nothing(void **state)
     }
 }
 
+/* Noise over a dimension with many sparse values (a thousand account ranges of about six
+ * tickets each) beside one with a few large ones: the sparse values must not drag the window's
+ * overall level down and make every platform look elevated. */
+static void test_noise_with_sparse_values(void **state)
+{
+    (void)state;
+    enum { RANGES = 1000, PLATFORMS = 3 };
+    static char names[RANGES][8];
+    static const char *range_names[RANGES];
+    for (unsigned i = 0; i < RANGES; i++) {
+        snprintf(names[i], sizeof(names[i]), "r%u", i);
+        range_names[i] = names[i];
+    }
+    const struct lia_hotspot_dim dims[2] = {{"account_range", range_names, RANGES},
+                                            {"platform", platforms, PLATFORMS}};
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        uint64_t rng = seed;
+        struct window w;
+        memset(&w, 0, sizeof(w));
+        for (unsigned r = 0; r < RANGES; r++) {
+            for (unsigned p = 0; p < PLATFORMS; p++) {
+                uint32_t values[2] = {r, p};
+                /* The reference is past tickets too: four weeks of them, each worth a quarter. */
+                unsigned past = poisson(&rng, 8.0);
+                if (past > 0) {
+                    add_ref(&w, values, 2, past / 4.0);
+                }
+                unsigned n = poisson(&rng, 2.0);
+                for (unsigned i = 0; i < n; i++) {
+                    add_ticket(&w, values, 2, r * 10 + i + 1);
+                }
+            }
+        }
+        struct lia_hotspot_input in = {dims, 2, w.tickets, w.nt, w.refs, w.nr};
+        struct lia_hotspot_result res;
+        search_ok(&in, NULL, &res);
+        assert_hotspots(&in, &res, NULL, 0);
+        assert_true(res.scale > 0.9 && res.scale < 1.1);
+        lia_hotspot_result_fini(&res);
+        window_free(&w);
+    }
+}
+
 static void test_cause_found_in_noise(void **state)
 {
     (void)state;
@@ -589,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_two_independent_causes),
         cmocka_unit_test(test_cause_under_seasonal_rise),
         cmocka_unit_test(test_noise_reports_nothing),
+        cmocka_unit_test(test_noise_with_sparse_values),
         cmocka_unit_test(test_cause_found_in_noise),
         cmocka_unit_test(test_cause_inside_cause),
         cmocka_unit_test(test_correlated_dimensions),

@@ -117,12 +117,38 @@ static void sample_event(enum lia_esc_event_kind kind, struct lia_esc_event *ev)
     e->updated_ms = ev->at_ms;
 }
 
+/* The hotspots the daemon adds to open and severity events (lia_hotspot_event_json): at the
+ * open, the iOS 5.2.1 users of EMEA with new-checkout, and a smaller second cause whose range
+ * name needs escaping in Slack; at the raise, the version and the flag everywhere. */
+static void add_hotspots(enum lia_esc_event_kind kind, json_t *event)
+{
+    json_t *esc = json_object_get(event, "escalation");
+    json_t *list;
+    if (kind == LIA_ESC_EV_OPEN) {
+        list = json_pack("[{s:{s:s, s:s, s:s}, s:i, s:f, s:f, s:f, s:f, s:i},"
+                         " {s:{s:s, s:s}, s:i, s:f, s:f, s:f, s:f, s:i}]",
+                         "values", "region", "emea", "app_version", "ios 5.2.1", "feature_flag",
+                         "new-checkout", "observed", 28, "expected", 0.9, "excess", 27.1, "share",
+                         0.669, "score", 96.4, "accounts", 24, "values", "account_range",
+                         "partners & resellers", "platform", "android", "observed", 9, "expected",
+                         1.2, "excess", 7.8, "share", 0.193, "score", 31.0, "accounts", 8);
+    } else if (kind == LIA_ESC_EV_SEVERITY) {
+        list = json_pack("[{s:{s:s, s:s}, s:i, s:f, s:f, s:f, s:f, s:i}]", "values", "app_version",
+                         "ios 5.2.1", "feature_flag", "new-checkout", "observed", 118, "expected",
+                         3.4, "excess", 114.6, "share", 0.759, "score", 402.7, "accounts", 97);
+    } else {
+        return;
+    }
+    json_object_set_new(esc, "hotspots", list);
+}
+
 static json_t *sample_json(enum lia_esc_event_kind kind)
 {
     struct lia_esc_event ev;
     sample_event(kind, &ev);
     json_t *j = lia_esc_event_json(&ev);
     assert_non_null(j);
+    add_hotspots(kind, j);
     return j;
 }
 
