@@ -110,8 +110,6 @@ struct bucket {
     struct account_set accounts;
     float hour_learn;
     bool in_hour_list;
-    uint32_t minute_count;
-    bool touched;
     uint64_t esc_serial; /* the escalation that last read its accounts */
     size_t esc_consumed; /* how far it read them */
 };
@@ -174,6 +172,10 @@ struct lia_detect {
 
     struct bucket *buckets;
     size_t nbuckets, bcap;
+    /* Per bucket, beside the large structs so a minute's pass over its tickets stays in cache:
+     * tickets in the minute being closed, and whether S > 0 (its accounts are being kept). */
+    uint32_t *minute_counts;
+    bool *rising;
     struct index_slot *index; /* open addressing on the key's hash */
     size_t index_cap;
 
@@ -343,6 +345,8 @@ void lia_detect_free(struct lia_detect *d)
         accounts_clear(&d->buckets[i].accounts);
     }
     free(d->buckets);
+    free(d->minute_counts);
+    free(d->rising);
     free(d->index);
     for (int i = 0; i < RING; i++) {
         free(d->ring[i].v);
@@ -437,9 +441,13 @@ static long bucket_get(struct lia_detect *d, const char *key)
     if (d->nbuckets == d->bcap) {
         d->bcap = d->bcap ? d->bcap * 2 : 256;
         d->buckets = xrealloc(d->buckets, d->bcap * sizeof(*d->buckets));
+        d->minute_counts = xrealloc(d->minute_counts, d->bcap * sizeof(*d->minute_counts));
+        d->rising = xrealloc(d->rising, d->bcap * sizeof(*d->rising));
     }
     struct bucket *nb = &d->buckets[d->nbuckets];
     memset(nb, 0, sizeof(*nb));
+    d->minute_counts[d->nbuckets] = 0;
+    d->rising[d->nbuckets] = false;
     nb->key = xstrdup(key);
     nb->hash = hash;
     nb->dim = (enum lia_dimension)dim;
@@ -1187,35 +1195,33 @@ static void close_minute(struct lia_detect *d, int64_t minute)
     d->hour_tickets += (float)ms->tickets;
     ms->tickets = 0;
     for (size_t i = 0; i < ms->n; i++) {
-        struct bucket *b = &d->buckets[ms->v[i].bucket];
-        if (!b->touched) {
-            b->touched = true;
-            u32_push(&d->touched, ms->v[i].bucket);
+        uint32_t b = ms->v[i].bucket;
+        if (d->minute_counts[b]++ == 0) {
+            u32_push(&d->touched, b);
         }
-        b->minute_count++;
     }
     for (size_t i = 0; i < d->touched.n; i++) {
-        struct bucket *b = &d->buckets[d->touched.v[i]];
-        bucket_minute(d, d->touched.v[i], minute, b->minute_count);
+        uint32_t b = d->touched.v[i];
+        bucket_minute(d, b, minute, d->minute_counts[b]);
+        d->rising[b] = d->buckets[b].s > 0;
     }
     /* Alarmed buckets without tickets this minute drift down too. */
     for (size_t i = 0; i < d->alarmed.n; i++) {
-        struct bucket *b = &d->buckets[d->alarmed.v[i]];
-        if (!b->touched) {
-            bucket_minute(d, d->alarmed.v[i], minute, 0);
+        uint32_t b = d->alarmed.v[i];
+        if (d->minute_counts[b] == 0) {
+            bucket_minute(d, b, minute, 0);
+            d->rising[b] = d->buckets[b].s > 0;
         }
     }
     for (size_t i = 0; i < ms->n; i++) {
-        struct bucket *b = &d->buckets[ms->v[i].bucket];
-        if (b->s > 0) {
-            accounts_add(&b->accounts, ms->v[i].account, ms->v[i].tier);
+        uint32_t b = ms->v[i].bucket;
+        if (d->rising[b]) {
+            accounts_add(&d->buckets[b].accounts, ms->v[i].account, ms->v[i].tier);
         }
     }
     ms->n = 0;
     for (size_t i = 0; i < d->touched.n; i++) {
-        struct bucket *b = &d->buckets[d->touched.v[i]];
-        b->touched = false;
-        b->minute_count = 0;
+        d->minute_counts[d->touched.v[i]] = 0;
     }
     d->touched.n = 0;
     size_t out = 0;
