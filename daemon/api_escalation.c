@@ -73,8 +73,9 @@ static pthread_mutex_t hot_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hot_entry *hot; /* the open escalations of the last answer */
 static size_t nhot;
 
-static json_t *hot_part(const struct lia_rollup *rollup, const struct lia_escalation *e,
-                        int64_t now_ms, struct hot_entry *fresh, size_t *nfresh)
+static json_t *hot_part(const struct lia_rollup *rollup, unsigned max_dims,
+                        const struct lia_escalation *e, int64_t now_ms, struct hot_entry *fresh,
+                        size_t *nfresh)
 {
     int64_t minute = lia_time_minute_floor(now_ms);
     json_t *part = NULL;
@@ -85,7 +86,7 @@ static json_t *hot_part(const struct lia_rollup *rollup, const struct lia_escala
     }
     if (part == NULL) {
         part = json_object();
-        lia_hotspot_escalation_json(rollup, e->first_seen_ms, now_ms, part);
+        lia_hotspot_escalation_json(rollup, max_dims, e->first_seen_ms, now_ms, part);
     }
     struct hot_entry *he = &fresh[(*nfresh)++];
     snprintf(he->id, sizeof(he->id), "%s", e->id);
@@ -97,7 +98,8 @@ static json_t *hot_part(const struct lia_rollup *rollup, const struct lia_escala
 /* Each open escalation with its hotspots: the window from a little before it was first seen to
  * the newer of the wall clock and the detector's (tickets may run ahead of the wall clock).
  * Answers get copies, so no JSON value is shared between request threads. */
-static void add_hotspots(const struct lia_rollup *rollup, const struct lia_detect *d, json_t *state)
+static void add_hotspots(const struct lia_rollup *rollup, unsigned max_dims,
+                         const struct lia_detect *d, json_t *state)
 {
     struct lia_detect_stats st;
     lia_detect_stats(d, &st);
@@ -115,7 +117,8 @@ static void add_hotspots(const struct lia_rollup *rollup, const struct lia_detec
         const struct lia_escalation *e =
             lia_detect_escalation(d, json_string_value(json_object_get(ej, "id")));
         if (e != NULL) {
-            json_object_update_new(ej, json_deep_copy(hot_part(rollup, e, now_ms, fresh, &nfresh)));
+            json_object_update_new(
+                ej, json_deep_copy(hot_part(rollup, max_dims, e, now_ms, fresh, &nfresh)));
         }
     }
     for (size_t i = 0; i < nhot; i++) {
@@ -127,13 +130,13 @@ static void add_hotspots(const struct lia_rollup *rollup, const struct lia_detec
     pthread_mutex_unlock(&hot_lock);
 }
 
-static json_t *state_json(struct app *app)
+static json_t *state_json(struct app *app, unsigned max_dims)
 {
     const struct lia_rollup *rollup = engine_read_begin(app->engine);
     const struct lia_detect *d = engine_detector(app->engine);
     json_t *state = d != NULL ? lia_detect_state_json(d) : NULL;
     if (state != NULL) {
-        add_hotspots(rollup, d, state);
+        add_hotspots(rollup, max_dims, d, state);
     }
     engine_read_end(app->engine);
     return state;
@@ -159,7 +162,7 @@ static enum MHD_Result escalation_handler(struct req *r)
         wait_for(r, since, clock_wall_ms() + (int64_t)wait_s * 1000);
         return MHD_YES;
     }
-    json_t *state = state_json(r->app);
+    json_t *state = state_json(r->app, r->snap->cfg->hotspot_max_dims);
     if (state == NULL) {
         return http_reply_error(r, LIA_E_UNAVAILABLE,
                                 "detection is starting: it needs the database to rebuild");

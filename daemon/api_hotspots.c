@@ -29,6 +29,7 @@ static enum MHD_Result hotspots_handler(struct req *r)
     struct lia_err err;
     struct lia_hotspot_opts opts;
     lia_hotspot_opts_default(&opts);
+    opts.max_dims = r->snap->cfg->hotspot_max_dims;
     const char *window_text = http_query(r, "window");
     const char *where_text = http_query(r, "where");
     int64_t window_ms;

@@ -89,12 +89,13 @@ static bool store_one(PGconn *conn, const struct lia_config *cfg, const struct l
 
 /* The events' JSON with their hotspots, read from the rollup before the transaction starts so
  * the read lock is never held across I/O. */
-static json_t **events_json(struct engine *engine, const struct lia_esc_event *events, size_t n)
+static json_t **events_json(struct engine *engine, unsigned max_dims,
+                            const struct lia_esc_event *events, size_t n)
 {
     json_t **out = xcalloc(n + 1, sizeof(*out));
     const struct lia_rollup *rollup = engine_read_begin(engine);
     for (size_t i = 0; i < n; i++) {
-        out[i] = lia_hotspot_event_json(rollup, &events[i]);
+        out[i] = lia_hotspot_event_json(rollup, max_dims, &events[i]);
     }
     engine_read_end(engine);
     return out;
@@ -111,7 +112,7 @@ static void events_json_free(json_t **events, size_t n)
 int escalation_store_events(PGconn *conn, const struct lia_config *cfg, struct engine *engine,
                             const struct lia_esc_event *events, size_t n)
 {
-    json_t **ej = events_json(engine, events, n);
+    json_t **ej = events_json(engine, cfg->hotspot_max_dims, events, n);
     if (!command_ok(PQexec(conn, "BEGIN"), PGRES_COMMAND_OK, "BEGIN")) {
         events_json_free(ej, n);
         return -1;

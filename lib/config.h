@@ -214,6 +214,7 @@ struct lia_config {
     int64_t rollup_horizon_ms;               /* rollup.horizon */
     uint32_t rollup_exact_accounts;          /* rollup.exact_accounts */
     struct lia_detect_config detect;         /* detection.* and severity.* */
+    uint32_t hotspot_max_dims;               /* hotspots.max_dims */
     struct lia_notify_config notify;         /* notify.* and notifications: */
     struct lia_monitoring_config monitoring; /* monitoring.* */
 };

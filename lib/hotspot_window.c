@@ -429,8 +429,8 @@ void lia_hotspot_escalation_window(int64_t first_seen_ms, int64_t now_ms, int64_
     *to_ms = to;
 }
 
-void lia_hotspot_escalation_json(const struct lia_rollup *r, int64_t first_seen_ms, int64_t now_ms,
-                                 json_t *esc)
+void lia_hotspot_escalation_json(const struct lia_rollup *r, unsigned max_dims,
+                                 int64_t first_seen_ms, int64_t now_ms, json_t *esc)
 {
     int64_t from;
     int64_t to;
@@ -438,6 +438,7 @@ void lia_hotspot_escalation_json(const struct lia_rollup *r, int64_t first_seen_
     struct lia_hotspot_opts o;
     lia_hotspot_opts_default(&o);
     o.limit = LIA_HOTSPOT_ESC_LIMIT;
+    o.max_dims = max_dims;
     lia_hotspot_escalation_window(first_seen_ms, now_ms, &from, &to);
     json_t *found = lia_hotspot_window_json(r, from, to, NULL, &o, &err);
     if (found == NULL) {
@@ -449,11 +450,12 @@ void lia_hotspot_escalation_json(const struct lia_rollup *r, int64_t first_seen_
     json_decref(found);
 }
 
-json_t *lia_hotspot_event_json(const struct lia_rollup *r, const struct lia_esc_event *ev)
+json_t *lia_hotspot_event_json(const struct lia_rollup *r, unsigned max_dims,
+                               const struct lia_esc_event *ev)
 {
     json_t *j = lia_esc_event_json(ev);
     if (ev->kind == LIA_ESC_EV_OPEN || ev->kind == LIA_ESC_EV_SEVERITY) {
-        lia_hotspot_escalation_json(r, ev->esc.first_seen_ms, ev->at_ms,
+        lia_hotspot_escalation_json(r, max_dims, ev->esc.first_seen_ms, ev->at_ms,
                                     json_object_get(j, "escalation"));
     }
     return j;

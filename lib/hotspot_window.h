@@ -74,16 +74,18 @@ void lia_hotspot_escalation_window(int64_t first_seen_ms, int64_t now_ms, int64_
                                    int64_t *to_ms);
 
 /* Sets "hotspots" on esc (an escalation's JSON, lia_escalation_json) to the hotspots of its
- * window at now_ms (at most LIA_HOTSPOT_ESC_LIMIT, as in lia_hotspot_window_json). When the
+ * window at now_ms (at most LIA_HOTSPOT_ESC_LIMIT, as in lia_hotspot_window_json), combining
+ * at most max_dims dimensions (hotspots.max_dims). When the
  * search fails, "hotspots" is [] and "hotspots_error" says why. */
-void lia_hotspot_escalation_json(const struct lia_rollup *r, int64_t first_seen_ms, int64_t now_ms,
-                                 json_t *esc);
+void lia_hotspot_escalation_json(const struct lia_rollup *r, unsigned max_dims,
+                                 int64_t first_seen_ms, int64_t now_ms, json_t *esc);
 
 /* The JSON of ev (lia_esc_event_json) as it is stored, notified and replayed: an open or a
  * severity event carries the escalation's hotspots at the event's time (escalation.hotspots,
  * as lia_hotspot_escalation_json sets them). Other events carry none: an update, an
  * acknowledgement or a resolution does not change what the escalation is about, and searching
  * on every update would cost a replay its speed. Returns a new value. */
-json_t *lia_hotspot_event_json(const struct lia_rollup *r, const struct lia_esc_event *ev);
+json_t *lia_hotspot_event_json(const struct lia_rollup *r, unsigned max_dims,
+                               const struct lia_esc_event *ev);
 
 #endif

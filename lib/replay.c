@@ -238,5 +238,5 @@ void lia_replay_record_fini(struct lia_replay_record *rec)
 
 json_t *lia_replay_event_json(const struct lia_replay *r, const struct lia_esc_event *ev)
 {
-    return lia_hotspot_event_json(r->rollup, ev);
+    return lia_hotspot_event_json(r->rollup, r->cfg->hotspot_max_dims, ev);
 }

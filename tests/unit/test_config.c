@@ -162,6 +162,7 @@ static void test_key_table(void **state)
         {"rollup.exact_accounts", "uint", "64", false, 0, 100000},
         {"monitoring.severity_label", "string", "severity", true, 1, 63},
         {"monitoring.default_platform", "enum", "any", true, 0, 0},
+        {"hotspots.max_dims", "uint", "3", true, 1, 3},
         {"detection.rho", "number", "3", true, 1100, 20000ULL},
         {"detection.false_alarms", "number", "1", true, 1, 1000000ULL},
         {"detection.false_alarm_period", "duration", "7d", true, 3600000, 31622400000ULL},
@@ -311,7 +312,7 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 44);
+    assert_int_equal(checked, 45);
 }
 
 static void test_value_errors(void **state)
@@ -1626,6 +1627,8 @@ static void test_print(void **state)
                               "    critical: SEV2\n"
                               "    warning: SEV3\n"
                               "    info: SEV4\n"
+                              "hotspots:\n"
+                              "  max_dims: 3\n"
                               "detection:\n"
                               "  rho: 3\n"
                               "  false_alarms: 1\n"

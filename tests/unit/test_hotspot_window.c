@@ -299,11 +299,19 @@ static void test_escalation_window(void **state)
     struct world *w = busy_world();
     inject_cause(w);
     json_t *esc = json_pack("{s:s}", "id", "esc-1");
-    lia_hotspot_escalation_json(w->r, T0 - 10 * MINUTE, T0, esc);
+    lia_hotspot_escalation_json(w->r, 3, T0 - 10 * MINUTE, T0, esc);
     const json_t *list = json_object_get(esc, "hotspots");
     assert_true(json_array_size(list) >= 1 && json_array_size(list) <= LIA_HOTSPOT_ESC_LIMIT);
     assert_string_equal(value(json_array_get(list, 0), "feature_flag"), "new-checkout");
+    assert_true(json_object_size(json_object_get(json_array_get(list, 0), "values")) > 1);
     assert_null(json_object_get(esc, "hotspots_error"));
+    /* hotspots.max_dims 2: pairs at most. */
+    lia_hotspot_escalation_json(w->r, 2, T0 - 10 * MINUTE, T0, esc);
+    list = json_object_get(esc, "hotspots");
+    assert_true(json_array_size(list) >= 1);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        assert_true(json_object_size(json_object_get(json_array_get(list, i), "values")) <= 2);
+    }
     json_decref(esc);
     world_free(w);
 }
