@@ -63,7 +63,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              .adapter = &lia_adapter_freshdesk,
                              .secret = secret,
                              .username = username};
-    struct lia_config cfg = {.max_json_depth = 32};
     struct fuzz_input in = {data, size};
     struct headers h = {NULL, NULL};
     enum fuzz_auth auth = FUZZ_SIGNED;
@@ -87,21 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.authorization = basic_auth();
     }
 
-    const struct lia_request req = {
-        .body = (const char *)in.p,
-        .body_len = in.n,
-        .header = header,
-        .header_ctx = &h,
-        .now_ms = NOW_MS,
-    };
-    struct lia_ticket t;
-    struct lia_err err;
-    lia_ticket_init(&t);
-    lia_err_clear(&err);
-    int outcome = lia_ingest_parse(&cfg, &src, &req, &t, &err);
-    fuzz_check_ingest(outcome, &t, &err, auth);
+    fuzz_ingest(&src, &in, header, &h, NOW_MS, auth);
 
-    lia_ticket_fini(&t);
     free(h.authorization);
     free(h.secret);
     return 0;

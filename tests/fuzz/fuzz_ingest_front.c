@@ -73,7 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char rule[] = "rule";
     struct lia_source src = {
         .name = name, .type = type, .adapter = &lia_adapter_front, .secret = secret};
-    struct lia_config cfg = {.max_json_depth = 32};
     struct fuzz_input in = {data, size};
     struct headers h = {NULL, NULL, NULL};
     enum fuzz_auth auth = FUZZ_SIGNED;
@@ -99,19 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.signature = sign(h.timestamp, &in);
     }
 
+    int outcome = fuzz_ingest(&src, &in, header, &h, NOW_MS, auth);
     const struct lia_request req = {
-        .body = (const char *)in.p,
-        .body_len = in.n,
-        .header = header,
-        .header_ctx = &h,
-        .now_ms = NOW_MS,
-    };
-    struct lia_ticket t;
-    struct lia_err err;
-    lia_ticket_init(&t);
-    lia_err_clear(&err);
-    int outcome = lia_ingest_parse(&cfg, &src, &req, &t, &err);
-    fuzz_check_ingest(outcome, &t, &err, auth);
+        .body = (const char *)in.p, .body_len = in.n, .header = header, .header_ctx = &h};
     if (outcome == LIA_PARSE_IGNORE) {
         const char *c = lia_adapter_front.challenge(&src, &req);
         for (const char *p = c; p != NULL && *p != '\0'; p++) {
@@ -121,7 +110,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    lia_ticket_fini(&t);
     free(h.signature);
     free(h.timestamp);
     free(h.challenge);

@@ -64,7 +64,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char secret[] = SECRET;
     struct lia_source src = {
         .name = name, .type = type, .adapter = &lia_adapter_generic, .secret = secret};
-    struct lia_config cfg = {.max_json_depth = 32};
     struct fuzz_input in = {data, size};
     struct headers h = {NULL, NULL};
     enum fuzz_auth auth = FUZZ_SIGNED;
@@ -85,21 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.signature = sign(h.timestamp, &in);
     }
 
-    const struct lia_request req = {
-        .body = (const char *)in.p,
-        .body_len = in.n,
-        .header = header,
-        .header_ctx = &h,
-        .now_ms = NOW_MS,
-    };
-    struct lia_ticket t;
-    struct lia_err err;
-    lia_ticket_init(&t);
-    lia_err_clear(&err);
-    int outcome = lia_ingest_parse(&cfg, &src, &req, &t, &err);
-    fuzz_check_ingest(outcome, &t, &err, auth);
+    fuzz_ingest(&src, &in, header, &h, NOW_MS, auth);
 
-    lia_ticket_fini(&t);
     free(h.signature);
     free(h.timestamp);
     return 0;

@@ -43,7 +43,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char secret[] = SECRET;
     struct lia_source src = {
         .name = name, .type = type, .adapter = &lia_adapter_intercom, .secret = secret};
-    struct lia_config cfg = {.max_json_depth = 32};
     struct fuzz_input in = {data, size};
     enum fuzz_auth auth = FUZZ_SIGNED;
     char *sig;
@@ -56,21 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sig = sign(&in);
     }
 
-    const struct lia_request req = {
-        .body = (const char *)in.p,
-        .body_len = in.n,
-        .header = header,
-        .header_ctx = sig,
-        .now_ms = NOW_MS,
-    };
-    struct lia_ticket t;
-    struct lia_err err;
-    lia_ticket_init(&t);
-    lia_err_clear(&err);
-    int outcome = lia_ingest_parse(&cfg, &src, &req, &t, &err);
-    fuzz_check_ingest(outcome, &t, &err, auth);
+    fuzz_ingest(&src, &in, header, sig, NOW_MS, auth);
 
-    lia_ticket_fini(&t);
     free(sig);
     return 0;
 }

@@ -143,3 +143,24 @@ char *fuzz_cstring(const uint8_t *data, size_t n)
     s[n] = '\0';
     return s;
 }
+
+int fuzz_ingest(const struct lia_source *src, const struct fuzz_input *in, lia_header_fn *header,
+                void *ctx, int64_t now_ms, enum fuzz_auth auth)
+{
+    struct lia_config cfg = {.max_json_depth = 32};
+    const struct lia_request req = {
+        .body = (const char *)in->p,
+        .body_len = in->n,
+        .header = header,
+        .header_ctx = ctx,
+        .now_ms = now_ms,
+    };
+    struct lia_ticket t;
+    struct lia_err err;
+    lia_ticket_init(&t);
+    lia_err_clear(&err);
+    int outcome = lia_ingest_parse(&cfg, src, &req, &t, &err);
+    fuzz_check_ingest(outcome, &t, &err, auth);
+    lia_ticket_fini(&t);
+    return outcome;
+}

@@ -5,6 +5,8 @@
 #ifndef LIA_FUZZ_INVARIANTS_H
 #define LIA_FUZZ_INVARIANTS_H
 
+#include "adapter.h"
+#include "config.h"
 #include "err.h"
 #include "ticket.h"
 
@@ -45,6 +47,11 @@ struct fuzz_input {
 
 /* Drops up to n bytes from the front of in. */
 void fuzz_skip(struct fuzz_input *in, size_t n);
+/* Parses in as the body of one request to src (headers from header/ctx, received at now_ms, JSON
+ * nested at most 32 deep) and checks the ingest contract for auth (fuzz_check_ingest). Returns
+ * the outcome of lia_ingest_parse. */
+int fuzz_ingest(const struct lia_source *src, const struct fuzz_input *in, lia_header_fn *header,
+                void *ctx, int64_t now_ms, enum fuzz_auth auth);
 /* Returns the bytes up to the first '\n' (or the whole rest when there is none) as a new
  * NUL-terminated string, free with free(), and consumes them with the '\n'. A NUL byte inside
  * the line ends the string early, as it would in an HTTP header value. */
