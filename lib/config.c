@@ -1283,20 +1283,27 @@ static void set_monitoring_defaults(struct lia_config *cfg)
     }
 }
 
+/* Sets every row's default on base. A list's default is the empty list and a row without a
+ * default has none: the zeroed struct already holds both. The defaults are the table's own, so
+ * they always parse. */
+static void set_defaults(void *base, const struct lia_config_key *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].def == NULL || rows[i].kind == LIA_CONFIG_ORIGINS) {
+            continue;
+        }
+        struct lia_err err;
+        int r = set_value(base, &rows[i], rows[i].name, rows[i].def, &err);
+        assert(r == 0);
+        (void)r;
+    }
+}
+
 struct lia_config *lia_config_new(const char *filename)
 {
     struct lia_config *cfg = xcalloc(1, sizeof(*cfg));
     cfg->path = xstrdup(filename);
-    for (size_t i = 0; i < NITEMS(keys); i++) {
-        struct lia_err err;
-        /* A list's default is the empty list, which the zeroed struct already holds. */
-        if (keys[i].kind == LIA_CONFIG_ORIGINS) {
-            continue;
-        }
-        int r = set_value(cfg, &keys[i], keys[i].name, keys[i].def, &err);
-        assert(r == 0);
-        (void)r;
-    }
+    set_defaults(cfg, keys, NITEMS(keys));
     set_monitoring_defaults(cfg);
     return cfg;
 }
@@ -1772,15 +1779,7 @@ struct lia_source *lia_config_add_source(struct lia_config *cfg, const char *nam
     memset(src, 0, sizeof(*src));
     src->name = xstrdup(name);
     src->line = line;
-    for (size_t i = 0; i < NITEMS(source_keys); i++) {
-        if (source_keys[i].def != NULL) {
-            struct lia_err ignored;
-            int r =
-                set_value(src, &source_keys[i], source_keys[i].name, source_keys[i].def, &ignored);
-            assert(r == 0);
-            (void)r;
-        }
-    }
+    set_defaults(src, source_keys, NITEMS(source_keys));
     return src;
 }
 
@@ -2516,15 +2515,7 @@ struct lia_notify_target *lia_config_add_notify_target(struct lia_config *cfg, c
     t->name = xstrdup(name);
     t->line = line;
     t->events = NOTIFY_EVENTS_DEFAULT;
-    for (size_t i = 0; i < NITEMS(notify_keys); i++) {
-        if (notify_keys[i].def != NULL) {
-            struct lia_err ignored;
-            int r =
-                set_value(t, &notify_keys[i], notify_keys[i].name, notify_keys[i].def, &ignored);
-            assert(r == 0);
-            (void)r;
-        }
-    }
+    set_defaults(t, notify_keys, NITEMS(notify_keys));
     return t;
 }
 
