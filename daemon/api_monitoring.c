@@ -329,7 +329,7 @@ static enum MHD_Result receive(struct req *r, parse_fn *parse)
                                     "changed", (json_int_t)changed));
     for (size_t i = 0; i < b.n; i++) {
         if (changes[i] != LIA_ALERT_STALE) {
-            engine_alert(r->app->engine, &b.alerts[i], lia_alert_event_ms(&b.alerts[i]));
+            engine_alert(r->app->engine, &b.alerts[i]);
         }
     }
 out:

@@ -421,9 +421,8 @@ const struct lia_detect *engine_detector(struct engine *e)
     return e->detecting ? e->detect : NULL;
 }
 
-void engine_alert(struct engine *e, const struct lia_alert *a, int64_t at_ms)
+void engine_alert(struct engine *e, const struct lia_alert *a)
 {
-    (void)at_ms; /* the alert carries its own times */
     pthread_rwlock_wrlock(&e->lock);
     lia_detect_alert(e->detect, a);
     pthread_rwlock_unlock(&e->lock);

@@ -54,9 +54,9 @@ void engine_tier(struct engine *e, const char *account_id, char *out, size_t cap
 /* Sets the tiers of accounts (after they were stored). tiers[i] may be NULL to clear. */
 void engine_set_tiers(struct engine *e, const char *const *ids, const char *const *tiers, size_t n);
 
-/* Feeds an alert's new state (after it was stored) to detection; at_ms is its event time
- * (startsAt when firing, endsAt or receipt when resolved). Thread-safe. */
-void engine_alert(struct engine *e, const struct lia_alert *a, int64_t at_ms);
+/* Feeds an alert's new state (after it was stored) to detection; the alert carries its own
+ * times. Thread-safe. */
+void engine_alert(struct engine *e, const struct lia_alert *a);
 
 /* Read access to the rollup: hold between begin and end; no writer runs meanwhile. */
 const struct lia_rollup *engine_read_begin(struct engine *e);

@@ -123,9 +123,15 @@ int escalation_store_events(PGconn *conn, const struct lia_config *cfg, struct e
             events_json_free(ej, n);
             return -1;
         }
+    }
+    events_json_free(ej, n);
+    if (!command_ok(PQexec(conn, "COMMIT"), PGRES_COMMAND_OK, "COMMIT")) {
+        return -1;
+    }
+    /* Logged once stored, so the log never tells of an event the database does not have. */
+    for (size_t i = 0; i < n; i++) {
         log_info("escalation %s: %s %s, %s", events[i].esc.id, lia_esc_event_name(events[i].kind),
                  lia_reason_name(events[i].esc.reason), lia_sev_name(events[i].esc.severity));
     }
-    events_json_free(ej, n);
-    return command_ok(PQexec(conn, "COMMIT"), PGRES_COMMAND_OK, "COMMIT") ? 0 : -1;
+    return 0;
 }
