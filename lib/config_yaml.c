@@ -331,6 +331,21 @@ typedef void item_fn(struct walk *w, const char *path, size_t index, const yaml_
 
 /* Calls fn for each item of seq with its path ("key[0]"), after refusing aliases. An alias is
  * reported at its anchor's line: libyaml keeps no position for the alias itself. */
+/* The keys of a named entry (a source, a token, a target): a map, or nothing for an entry that
+ * only takes defaults. Returns false, after reporting it, for any other shape. */
+static bool walk_entry(struct walk *w, const char *path, const yaml_node_t *vn, entry_fn *fn,
+                       void *ctx)
+{
+    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
+        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
+        return false;
+    }
+    if (vn->type == YAML_MAPPING_NODE) {
+        walk_map(w, path, vn, fn, ctx);
+    }
+    return true;
+}
+
 static void walk_seq(struct walk *w, const char *path, const yaml_node_t *seq, item_fn *fn,
                      void *ctx)
 {
@@ -497,13 +512,9 @@ static void source_entry(struct walk *w, const char *path, const char *key, cons
         add_err(w, line_of(kn), &err);
         return;
     }
-    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
-        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
-        return;
-    }
     struct source_walk sw = {.src = src};
-    if (vn->type == YAML_MAPPING_NODE) {
-        walk_map(w, path, vn, source_key_entry, &sw);
+    if (!walk_entry(w, path, vn, source_key_entry, &sw)) {
+        return;
     }
     if (!sw.type_given && lia_config_source_check(src, &err) != 0) {
         add_err(w, line_of(kn), &err);
@@ -656,13 +667,9 @@ static void token_entry(struct walk *w, const char *path, const char *key, const
         add_err(w, line_of(kn), &err);
         return;
     }
-    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
-        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
-        return;
-    }
     struct token_walk tw = {.t = t};
-    if (vn->type == YAML_MAPPING_NODE) {
-        walk_map(w, path, vn, token_key_entry, &tw);
+    if (!walk_entry(w, path, vn, token_key_entry, &tw)) {
+        return;
     }
     if (!tw.scopes_listed && lia_config_token_check(t, &err) != 0) {
         add_err(w, tw.scopes_line != 0 ? tw.scopes_line : line_of(kn), &err);
@@ -739,12 +746,8 @@ static void notify_entry(struct walk *w, const char *path, const char *key, cons
         add_err(w, line_of(kn), &err);
         return;
     }
-    if (vn->type != YAML_MAPPING_NODE && !is_null(vn)) {
-        report(w, line_of(vn), path, "expected a map, got %s", shape_of(vn));
+    if (!walk_entry(w, path, vn, notify_key_entry, t)) {
         return;
-    }
-    if (vn->type == YAML_MAPPING_NODE) {
-        walk_map(w, path, vn, notify_key_entry, t);
     }
     if (w->errs->n == before && lia_config_notify_check(t, &err) != 0) {
         add_err(w, line_of(kn), &err);
