@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "ingest_request.h"
+
 #include "adapter.h"
 #include "config.h"
 #include "ingest.h"
@@ -20,52 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define NOW_MS  1795428000000LL /* 2026-11-23T10:00:00Z */
 #define NOW_TS  "1795428000000"
 #define SIG_MAX 128
-
-struct header {
-    const char *name;
-    const char *value;
-};
-
-struct fake_request {
-    struct header headers[8];
-    size_t n;
-};
-
-static const char *fake_header(void *ctx, const char *name)
-{
-    struct fake_request *fr = ctx;
-    for (size_t i = 0; i < fr->n; i++) {
-        if (strcasecmp(fr->headers[i].name, name) == 0) {
-            return fr->headers[i].value;
-        }
-    }
-    return NULL;
-}
-
-static void add_header(struct fake_request *fr, const char *name, const char *value)
-{
-    assert_true(fr->n < sizeof(fr->headers) / sizeof(fr->headers[0]));
-    fr->headers[fr->n++] = (struct header){name, value};
-}
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", LIAISON_FIXTURES, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open fixture %s", path);
-    }
-    char *buf = malloc(1 << 16);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 16) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static struct lia_source freshdesk_source = {
     .name = "freshdesk-test",
@@ -145,21 +103,6 @@ static void sign_front_app(const char *secret, const char *ts, const char *body,
     mac_text(LIA_HMAC_SHA256, secret, parts, 3, true, "", out);
 }
 
-static int run(const struct lia_source *src, struct fake_request *fr, const char *body, size_t len,
-               struct lia_ticket *t, struct lia_err *err)
-{
-    struct lia_request req = {
-        .body = body,
-        .body_len = len,
-        .header = fake_header,
-        .header_ctx = fr,
-        .now_ms = NOW_MS,
-    };
-    lia_ticket_init(t);
-    lia_err_clear(err);
-    return lia_ingest_parse(&test_config, src, &req, t, err);
-}
-
 /* Each vendor's correctly authenticated delivery of body. extra is one more header (the Help
  * Scout event, the Jira delivery id), or NULL. */
 struct delivery {
@@ -227,7 +170,8 @@ static void test_freshdesk_created(void **state)
     deliver_freshdesk(&d, "liaison", "freshdesk-password");
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&freshdesk_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &freshdesk_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "90417");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
     assert_string_equal(t.event_id, "create:90417");
@@ -255,12 +199,14 @@ static void test_freshdesk_updated(void **state)
     struct lia_ticket a;
     struct lia_ticket b;
     struct lia_err err;
-    assert_int_equal(run(&freshdesk_source, &d.fr, body, len, &a, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &freshdesk_source, &d.fr, body, len, &a, &err),
+                     LIA_PARSE_TICKET);
     assert_int_equal(a.event, LIA_EVENT_UPDATE);
     assert_string_equal(a.external_id, "90417");
     assert_int_equal(strncmp(a.event_id, "body:", 5), 0);
     /* A redelivery is the same bytes, so the same update. */
-    assert_int_equal(run(&freshdesk_source, &d.fr, body, len, &b, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &freshdesk_source, &d.fr, body, len, &b, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(a.event_id, b.event_id);
     lia_ticket_fini(&a);
     lia_ticket_fini(&b);
@@ -277,14 +223,17 @@ static void test_freshdesk_mapped_created_at(void **state)
     struct lia_ticket t;
     struct lia_err err;
     char buf[LIA_TIME_STR_LEN];
-    assert_int_equal(run(&freshdesk_source, &d.fr, body, strlen(body), &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(
+        ingest_run(&test_config, &freshdesk_source, &d.fr, body, strlen(body), &t, &err),
+        LIA_PARSE_TICKET);
     assert_string_equal(when(&t, buf), "2026-11-23T09:58:00.000Z");
     lia_ticket_fini(&t);
 
     const char *deleted = "{\"freshdesk_webhook\":{\"triggered_event\":\"{ticket_action:deleted}\","
                           "\"ticket_id\":\"7\"}}";
-    assert_int_equal(run(&freshdesk_source, &d.fr, deleted, strlen(deleted), &t, &err),
-                     LIA_PARSE_IGNORE);
+    assert_int_equal(
+        ingest_run(&test_config, &freshdesk_source, &d.fr, deleted, strlen(deleted), &t, &err),
+        LIA_PARSE_IGNORE);
     lia_ticket_fini(&t);
 }
 
@@ -320,7 +269,7 @@ static void test_freshdesk_auth_vectors(void **state)
         }
         struct lia_ticket t;
         struct lia_err err;
-        int r = run(&freshdesk_source, &d.fr, body, len, &t, &err);
+        int r = ingest_run(&test_config, &freshdesk_source, &d.fr, body, len, &t, &err);
         enum lia_errcode got = r < 0 ? err.code : LIA_OK;
         if (got != cases[i].code) {
             fail_msg("%s: expected %s, got %s (%s)", cases[i].name, lia_errcode_name(cases[i].code),
@@ -357,7 +306,7 @@ static void test_freshdesk_header_mode(void **state)
         add_header(&fr, cases[i].header, cases[i].value);
         struct lia_ticket t;
         struct lia_err err;
-        int r = run(&src, &fr, body, len, &t, &err);
+        int r = ingest_run(&test_config, &src, &fr, body, len, &t, &err);
         enum lia_errcode got = r < 0 ? err.code : LIA_OK;
         if (got != cases[i].code) {
             fail_msg("case %zu: expected %s, got %s (%s)", i, lia_errcode_name(cases[i].code),
@@ -371,7 +320,7 @@ static void test_freshdesk_header_mode(void **state)
     add_header(&fr, "X-Liaison-Secret", "freshdesk-password");
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&src, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &src, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
     lia_ticket_fini(&t);
     free(body);
 }
@@ -388,7 +337,8 @@ static void test_intercom_ticket_created(void **state)
     struct lia_ticket t;
     struct lia_err err;
     char buf[LIA_TIME_STR_LEN];
-    assert_int_equal(run(&intercom_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &intercom_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "318004771200417");
     assert_string_equal(t.event_id, "notif_5d2e7c10-7a44-4f0b-9e61-0c3b2a1d9f88");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
@@ -411,7 +361,8 @@ static void test_intercom_conversation(void **state)
     deliver_intercom(&d, body, len);
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&intercom_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &intercom_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "1911149811");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
     assert_string_equal(t.app_version, "5.12.0");
@@ -424,7 +375,8 @@ static void test_intercom_conversation(void **state)
     body = read_fixture("intercom/conversation-user-replied.json", &len);
     struct delivery u = {0};
     deliver_intercom(&u, body, len);
-    assert_int_equal(run(&intercom_source, &u.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &intercom_source, &u.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "1911149811");
     assert_int_equal(t.event, LIA_EVENT_UPDATE);
     assert_string_equal(t.event_id, "notif_0e9b7d21-5c3a-4f8e-b1d2-7a6c5e4f3b20");
@@ -445,7 +397,8 @@ static void test_intercom_ignored_topics(void **state)
     deliver_intercom(&d, ping, len);
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&intercom_source, &d.fr, ping, len, &t, &err), LIA_PARSE_IGNORE);
+    assert_int_equal(ingest_run(&test_config, &intercom_source, &d.fr, ping, len, &t, &err),
+                     LIA_PARSE_IGNORE);
     lia_ticket_fini(&t);
     free(ping);
 
@@ -460,7 +413,8 @@ static void test_intercom_ignored_topics(void **state)
                  topics[i]);
         struct delivery e = {0};
         deliver_intercom(&e, body, strlen(body));
-        if (run(&intercom_source, &e.fr, body, strlen(body), &t, &err) != LIA_PARSE_IGNORE) {
+        if (ingest_run(&test_config, &intercom_source, &e.fr, body, strlen(body), &t, &err) !=
+            LIA_PARSE_IGNORE) {
             fail_msg("topic %s was not ignored (%s)", topics[i], err.msg);
         }
         lia_ticket_fini(&t);
@@ -468,7 +422,9 @@ static void test_intercom_ignored_topics(void **state)
     const char *no_topic = "{\"type\":\"notification_event\",\"id\":\"notif_1\"}";
     struct delivery e = {0};
     deliver_intercom(&e, no_topic, strlen(no_topic));
-    assert_int_equal(run(&intercom_source, &e.fr, no_topic, strlen(no_topic), &t, &err), -1);
+    assert_int_equal(
+        ingest_run(&test_config, &intercom_source, &e.fr, no_topic, strlen(no_topic), &t, &err),
+        -1);
     assert_int_equal(err.code, LIA_E_MISSING_FIELD);
     assert_string_equal(err.path, "topic");
     lia_ticket_fini(&t);
@@ -486,7 +442,8 @@ static void test_helpscout_created_and_reply(void **state)
     struct lia_ticket t;
     struct lia_err err;
     char buf[LIA_TIME_STR_LEN];
-    assert_int_equal(run(&helpscout_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &helpscout_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "2841937710");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
     assert_string_equal(t.event_id, "create:2841937710");
@@ -501,7 +458,8 @@ static void test_helpscout_created_and_reply(void **state)
     body = read_fixture("helpscout/convo-customer-reply-created.json", &len);
     struct delivery u = {0};
     deliver_helpscout(&u, body, len, "convo.customer.reply.created");
-    assert_int_equal(run(&helpscout_source, &u.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &helpscout_source, &u.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_int_equal(t.event, LIA_EVENT_UPDATE);
     assert_int_equal(strncmp(t.event_id, "body:", 5), 0);
     /* A drop-down's label, not its option id. */
@@ -535,7 +493,7 @@ static void test_helpscout_events(void **state)
         }
         struct lia_ticket t;
         struct lia_err err;
-        int r = run(&helpscout_source, &d.fr, body, strlen(body), &t, &err);
+        int r = ingest_run(&test_config, &helpscout_source, &d.fr, body, strlen(body), &t, &err);
         if (r != cases[i].outcome) {
             fail_msg("%s: expected %d, got %d (%s)", cases[i].event ? cases[i].event : "none",
                      cases[i].outcome, r, err.msg);
@@ -559,7 +517,8 @@ static void test_jira_created(void **state)
     struct lia_ticket t;
     struct lia_err err;
     char buf[LIA_TIME_STR_LEN];
-    assert_int_equal(run(&jira_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &jira_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "SUP-3187");
     assert_string_equal(t.event_id, "7f3a1c52-9d1e-4a7b-8c6f-2e5d4b3a1908");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
@@ -584,20 +543,24 @@ static void test_jira_updated_redelivery(void **state)
     struct lia_err err;
     struct delivery d = {0};
     deliver_jira(&d, body, len, "0c9d8e7f-1111-4a2b-9c3d-4e5f6a7b8c9d");
-    assert_int_equal(run(&jira_source, &d.fr, body, len, &a, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &jira_source, &d.fr, body, len, &a, &err),
+                     LIA_PARSE_TICKET);
     assert_int_equal(a.event, LIA_EVENT_UPDATE);
     assert_string_equal(a.external_id, "SUP-3187");
     /* A retry carries the same identifier (and X-Atlassian-Webhook-Retry). */
     add_header(&d.fr, "X-Atlassian-Webhook-Retry", "1");
-    assert_int_equal(run(&jira_source, &d.fr, body, len, &b, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &jira_source, &d.fr, body, len, &b, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(a.event_id, b.event_id);
     lia_ticket_fini(&a);
     lia_ticket_fini(&b);
     /* Without the header, the exact bytes identify the delivery. */
     struct delivery e = {0};
     deliver_jira(&e, body, len, NULL);
-    assert_int_equal(run(&jira_source, &e.fr, body, len, &a, &err), LIA_PARSE_TICKET);
-    assert_int_equal(run(&jira_source, &e.fr, body, len, &b, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &jira_source, &e.fr, body, len, &a, &err),
+                     LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &jira_source, &e.fr, body, len, &b, &err),
+                     LIA_PARSE_TICKET);
     assert_int_equal(strncmp(a.event_id, "body:", 5), 0);
     assert_string_equal(a.event_id, b.event_id);
     lia_ticket_fini(&a);
@@ -618,7 +581,7 @@ static void test_jira_mapping_override(void **state)
     deliver_jira(&d, body, len, NULL);
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&src, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &src, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "104221");
     assert_string_equal(t.event_id, "create:104221");
     assert_string_equal(t.account_id, "acct-20481");
@@ -641,8 +604,9 @@ static void test_jira_other_events_ignored(void **state)
         deliver_jira(&d, bodies[i], strlen(bodies[i]), NULL);
         struct lia_ticket t;
         struct lia_err err;
-        assert_int_equal(run(&jira_source, &d.fr, bodies[i], strlen(bodies[i]), &t, &err),
-                         LIA_PARSE_IGNORE);
+        assert_int_equal(
+            ingest_run(&test_config, &jira_source, &d.fr, bodies[i], strlen(bodies[i]), &t, &err),
+            LIA_PARSE_IGNORE);
         lia_ticket_fini(&t);
     }
     /* A link is only built from an https REST URL and a well-formed key. */
@@ -653,7 +617,8 @@ static void test_jira_other_events_ignored(void **state)
     deliver_jira(&d, odd, strlen(odd), NULL);
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&jira_source, &d.fr, odd, strlen(odd), &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &jira_source, &d.fr, odd, strlen(odd), &t, &err),
+                     LIA_PARSE_TICKET);
     assert_null(t.link);
     lia_ticket_fini(&t);
 }
@@ -670,7 +635,8 @@ static void test_front_rule_inbound(void **state)
     struct lia_ticket t;
     struct lia_err err;
     char buf[LIA_TIME_STR_LEN];
-    assert_int_equal(run(&front_rule_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &front_rule_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "cnv_8fz2m1");
     assert_string_equal(t.event_id, "evt_3kq9x1a");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
@@ -690,7 +656,8 @@ static void test_front_app_tag_update(void **state)
     deliver_front_app(&d, body, len);
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&front_app_source, &d.fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &front_app_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "cnv_8fz2m1");
     assert_string_equal(t.event_id, "evt_3kr0d7m");
     assert_int_equal(t.event, LIA_EVENT_UPDATE);
@@ -708,7 +675,9 @@ static void test_front_app_tag_update(void **state)
     int n = snprintf(wrapped, len + 64, "{\"type\":\"tag\",\"payload\":%s}", body);
     struct delivery w = {0};
     deliver_front_app(&w, wrapped, (size_t)n);
-    assert_int_equal(run(&front_app_source, &w.fr, wrapped, (size_t)n, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(
+        ingest_run(&test_config, &front_app_source, &w.fr, wrapped, (size_t)n, &t, &err),
+        LIA_PARSE_TICKET);
     assert_string_equal(t.event_id, "evt_3kr0d7m");
     assert_string_equal(t.country, "JP");
     lia_ticket_fini(&t);
@@ -726,7 +695,8 @@ static void test_front_sync_challenge(void **state)
     add_header(&d.fr, "X-Front-Challenge", "Zm9vYmFyLWNoYWxsZW5nZQ");
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&front_app_source, &d.fr, body, len, &t, &err), LIA_PARSE_IGNORE);
+    assert_int_equal(ingest_run(&test_config, &front_app_source, &d.fr, body, len, &t, &err),
+                     LIA_PARSE_IGNORE);
     lia_ticket_fini(&t);
     struct lia_request req = {.body = body,
                               .body_len = len,
@@ -758,8 +728,8 @@ static void test_front_other_events_ignored(void **state)
         deliver_front_rule(&d, bodies[i], strlen(bodies[i]));
         struct lia_ticket t;
         struct lia_err err;
-        if (run(&front_rule_source, &d.fr, bodies[i], strlen(bodies[i]), &t, &err) !=
-            LIA_PARSE_IGNORE) {
+        if (ingest_run(&test_config, &front_rule_source, &d.fr, bodies[i], strlen(bodies[i]), &t,
+                       &err) != LIA_PARSE_IGNORE) {
             fail_msg("not ignored: %s (%s)", bodies[i], err.msg);
         }
         lia_ticket_fini(&t);
@@ -866,7 +836,7 @@ static void test_signature_vectors(void **state)
             }
             struct lia_ticket t;
             struct lia_err err;
-            int r = run(s->src, &fr, body, len, &t, &err);
+            int r = ingest_run(&test_config, s->src, &fr, body, len, &t, &err);
             enum lia_errcode got = r < 0 ? err.code : LIA_OK;
             if (got != expected_code((enum sig_variant)v)) {
                 fail_msg("%s, %s: expected %s, got %s (%s)", s->name, variant_names[v],
@@ -909,7 +879,7 @@ static void test_front_app_timestamps(void **state)
         }
         struct lia_ticket t;
         struct lia_err err;
-        int r = run(&front_app_source, &fr, body, len, &t, &err);
+        int r = ingest_run(&test_config, &front_app_source, &fr, body, len, &t, &err);
         enum lia_errcode got = r < 0 ? err.code : LIA_OK;
         if (got != cases[i].code) {
             fail_msg("%s: expected %s, got %s (%s)", cases[i].name, lia_errcode_name(cases[i].code),
@@ -925,7 +895,7 @@ static void test_front_app_timestamps(void **state)
     add_header(&fr, "X-Front-Request-Timestamp", NOW_TS);
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&front_app_source, &fr, body, len, &t, &err), -1);
+    assert_int_equal(ingest_run(&test_config, &front_app_source, &fr, body, len, &t, &err), -1);
     assert_int_equal(err.code, LIA_E_BAD_SIGNATURE);
     lia_ticket_fini(&t);
     free(body);

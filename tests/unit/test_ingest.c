@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "ingest_request.h"
+
 #include "adapter.h"
 #include "config.h"
 #include "ingest.h"
@@ -18,42 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define NOW_MS 1795428000000LL /* 2026-11-23T10:00:00Z */
-
-struct header {
-    const char *name;
-    const char *value;
-};
-
-struct fake_request {
-    struct header headers[8];
-    size_t n;
-};
-
-static const char *fake_header(void *ctx, const char *name)
-{
-    struct fake_request *fr = ctx;
-    for (size_t i = 0; i < fr->n; i++) {
-        if (strcasecmp(fr->headers[i].name, name) == 0) {
-            return fr->headers[i].value;
-        }
-    }
-    return NULL;
-}
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", LIAISON_FIXTURES, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 16);
-    *len = fread(buf, 1, (1 << 16) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static struct lia_source generic_source = {
     .name = "generic-test",
@@ -102,27 +68,12 @@ static void sign_zendesk(const char *secret, const char *ts, const char *body, s
     lia_base64_encode(mac, n, out->sig);
 }
 
-static int run(const struct lia_source *src, struct fake_request *fr, const char *body, size_t len,
-               struct lia_ticket *t, struct lia_err *err)
-{
-    struct lia_request req = {
-        .body = body,
-        .body_len = len,
-        .header = fake_header,
-        .header_ctx = fr,
-        .now_ms = NOW_MS,
-    };
-    lia_ticket_init(t);
-    lia_err_clear(err);
-    return lia_ingest_parse(&test_config, src, &req, t, err);
-}
-
 static int run_generic(const char *body, struct lia_ticket *t, struct lia_err *err)
 {
     struct signed_headers sh;
     sign_generic(generic_source.secret, NOW_MS / 1000, body, strlen(body), &sh);
     struct fake_request fr = {{{"X-Liaison-Timestamp", sh.ts}, {"X-Liaison-Signature", sh.sig}}, 2};
-    return run(&generic_source, &fr, body, strlen(body), t, err);
+    return ingest_run(&test_config, &generic_source, &fr, body, strlen(body), t, err);
 }
 
 static void test_generic_created_fixture(void **state)
@@ -183,7 +134,8 @@ static void test_zendesk_event_fixture(void **state)
         2};
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&zendesk_source, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &zendesk_source, &fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "48213");
     assert_string_equal(t.event_id, "6f1c2a9e-3b7d-4c52-9a1e-2d4b8e7f0c11");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
@@ -209,7 +161,8 @@ static void test_zendesk_event_update(void **state)
         2};
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&zendesk_source, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &zendesk_source, &fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_int_equal(t.event, LIA_EVENT_UPDATE);
     assert_string_equal(t.event_id, "0b7e5d3c-91aa-4f2e-8c6d-7a1b2c3d4e5f");
     lia_ticket_fini(&t);
@@ -227,7 +180,8 @@ static void test_zendesk_non_ticket_event_ignored(void **state)
         2};
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&zendesk_source, &fr, body, strlen(body), &t, &err), LIA_PARSE_IGNORE);
+    assert_int_equal(ingest_run(&test_config, &zendesk_source, &fr, body, strlen(body), &t, &err),
+                     LIA_PARSE_IGNORE);
     lia_ticket_fini(&t);
 }
 
@@ -244,7 +198,8 @@ static void test_zendesk_trigger_fixture(void **state)
                               3};
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&zendesk_source, &fr, body, len, &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &zendesk_source, &fr, body, len, &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "48213");
     assert_string_equal(t.event_id, "8350205582");
     assert_int_equal(t.event, LIA_EVENT_CREATE);
@@ -274,7 +229,8 @@ static void test_source_field_override(void **state)
     struct fake_request fr = {{{"X-Liaison-Timestamp", sh.ts}, {"X-Liaison-Signature", sh.sig}}, 2};
     struct lia_ticket t;
     struct lia_err err;
-    assert_int_equal(run(&src, &fr, body, strlen(body), &t, &err), LIA_PARSE_TICKET);
+    assert_int_equal(ingest_run(&test_config, &src, &fr, body, strlen(body), &t, &err),
+                     LIA_PARSE_TICKET);
     assert_string_equal(t.external_id, "7");
     assert_string_equal(t.account_id, "250001");
     assert_string_equal(t.country, "FR");
@@ -404,7 +360,7 @@ static void test_generic_signature_vectors(void **state)
         }
         struct lia_ticket t;
         struct lia_err err;
-        int r = run(&generic_source, &fr, body, strlen(body), &t, &err);
+        int r = ingest_run(&test_config, &generic_source, &fr, body, strlen(body), &t, &err);
         enum lia_errcode got = r < 0 ? err.code : LIA_OK;
         if (got != c->code) {
             fail_msg("%s: expected %s, got %s (%s)", c->name, lia_errcode_name(c->code),
@@ -455,7 +411,7 @@ static void test_zendesk_signature_vectors(void **state)
         }
         struct lia_ticket t;
         struct lia_err err;
-        int r = run(&zendesk_source, &fr, body, strlen(body), &t, &err);
+        int r = ingest_run(&test_config, &zendesk_source, &fr, body, strlen(body), &t, &err);
         enum lia_errcode got = r < 0 ? err.code : LIA_OK;
         if (got != cases[i].code) {
             fail_msg("%s: expected %s, got %s (%s)", cases[i].name, lia_errcode_name(cases[i].code),
