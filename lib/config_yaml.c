@@ -346,6 +346,25 @@ static bool walk_entry(struct walk *w, const char *path, const yaml_node_t *vn, 
     return true;
 }
 
+/* True when key is a row of keys[0..n) or the entry's one structured key extra ("fields",
+ * "events"); otherwise reports it with the nearest known key as a suggestion. */
+static bool known_entry_key(struct walk *w, const yaml_node_t *kn, const char *path,
+                            const char *key, const struct lia_config_key *keys, size_t n,
+                            const char *extra)
+{
+    struct suggestion s;
+    suggest_init(&s, key);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(keys[i].name, key) == 0) {
+            return true;
+        }
+        suggest_try(&s, keys[i].name, strlen(keys[i].name));
+    }
+    suggest_try(&s, extra, strlen(extra));
+    report_unknown(w, kn, path, "key", &s);
+    return false;
+}
+
 static void walk_seq(struct walk *w, const char *path, const yaml_node_t *seq, item_fn *fn,
                      void *ctx)
 {
@@ -467,7 +486,6 @@ static void source_key_entry(struct walk *w, const char *path, const char *key,
     struct lia_source *src = sw->src;
     size_t n;
     const struct lia_config_key *keys = lia_config_source_keys(&n);
-    bool known = false;
     struct lia_err err;
 
     if (strcmp(key, "fields") == 0) {
@@ -476,17 +494,7 @@ static void source_key_entry(struct walk *w, const char *path, const char *key,
         }
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        known = known || strcmp(keys[i].name, key) == 0;
-    }
-    if (!known) {
-        struct suggestion s;
-        suggest_init(&s, key);
-        for (size_t i = 0; i < n; i++) {
-            suggest_try(&s, keys[i].name, strlen(keys[i].name));
-        }
-        suggest_try(&s, "fields", strlen("fields"));
-        report_unknown(w, kn, path, "key", &s);
+    if (!known_entry_key(w, kn, path, key, keys, n, "fields")) {
         return;
     }
     sw->type_given = sw->type_given || strcmp(key, "type") == 0;
@@ -619,8 +627,8 @@ static void token_key_entry(struct walk *w, const char *path, const char *key,
 {
     static const char *const names[] = {"token", "token_env", "token_sha256", "scopes"};
     struct token_walk *tw = ctx;
-    struct lia_err err;
     bool known = false;
+    struct lia_err err;
 
     if (strcmp(key, "scopes") == 0) {
         tw->scopes_line = line_of(kn);
@@ -695,7 +703,6 @@ static void notify_key_entry(struct walk *w, const char *path, const char *key,
     struct lia_notify_target *t = ctx;
     size_t n;
     const struct lia_config_key *keys = lia_config_notify_keys(&n);
-    bool known = false;
     struct lia_err err;
 
     if (strcmp(key, "events") == 0) {
@@ -708,17 +715,7 @@ static void notify_key_entry(struct walk *w, const char *path, const char *key,
         }
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        known = known || strcmp(keys[i].name, key) == 0;
-    }
-    if (!known) {
-        struct suggestion s;
-        suggest_init(&s, key);
-        for (size_t i = 0; i < n; i++) {
-            suggest_try(&s, keys[i].name, strlen(keys[i].name));
-        }
-        suggest_try(&s, "events", strlen("events"));
-        report_unknown(w, kn, path, "key", &s);
+    if (!known_entry_key(w, kn, path, key, keys, n, "events")) {
         return;
     }
     const char *text = as_scalar(w, path, vn, false);
