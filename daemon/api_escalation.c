@@ -8,6 +8,8 @@
 #include "log.h"
 #include "mem.h"
 #include "query.h"
+#include "replica.h"
+#include "role_reminders.h"
 #include "timeutil.h"
 
 #include <pthread.h>
@@ -142,8 +144,16 @@ static json_t *state_json(struct app *app, unsigned max_dims)
     return state;
 }
 
+/* Escalations live on the leader: a follower's detector is stopped, and an acknowledgement it
+ * took would never be stored. */
+static const char not_leader_msg[] =
+    "this replica does not run detection; ask the leader (its GET /readyz says \"leader\": true)";
+
 static enum MHD_Result escalation_handler(struct req *r)
 {
+    if (!replica_leads(r->app)) {
+        return http_reply_error(r, LIA_E_UNAVAILABLE, not_leader_msg);
+    }
     struct lia_err err;
     uint64_t wait_s = 0, since = 0;
     const char *wait_text = http_query(r, "wait");
@@ -167,6 +177,9 @@ static enum MHD_Result escalation_handler(struct req *r)
         return http_reply_error(r, LIA_E_UNAVAILABLE,
                                 "detection is starting: it needs the database to rebuild");
     }
+    json_object_set_new(state, "leader", json_true());
+    json_object_set_new(state, "handoffs_due",
+                        role_reminders_due_pooled(r->app, &r->snap->cfg->roles));
     return http_reply_json(r, MHD_HTTP_OK, state);
 }
 
@@ -190,6 +203,9 @@ static int text_field(const json_t *body, const char *name, size_t max, bool req
 
 static enum MHD_Result ack_handler(struct req *r)
 {
+    if (!replica_leads(r->app)) {
+        return http_reply_error(r, LIA_E_UNAVAILABLE, not_leader_msg);
+    }
     struct lia_err err;
     json_t *body = lia_json_load(r->body.data, r->body.len, 4, &err);
     if (body == NULL) {

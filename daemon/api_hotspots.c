@@ -65,6 +65,9 @@ static enum MHD_Result hotspots_handler(struct req *r)
     if (body == NULL) {
         return http_reply_err(r, &err);
     }
+    if (app_database_unreachable(r->app)) {
+        json_object_set_new(body, "stale", json_true());
+    }
     return http_reply_json(r, MHD_HTTP_OK, body);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* POST /v1/webhooks/{source}: authenticate and parse in lib, queue for group commit, and
- * answer only once the ticket's transaction has committed. */
+ * answer only once the ticket's transaction has committed or its spool record is durable. */
+#include "api_ingest.h"
 #include "clock.h"
 #include "http.h"
 
@@ -33,19 +34,33 @@ static const char *header_lookup(void *ctx, const char *name)
 }
 
 /* Buckets of the item's ticket: its own tier, else the accounts table's. */
-static void item_rekey(struct ingest_item *item)
+static void compute_keys(struct engine *engine, const struct lia_config *cfg,
+                         struct ingest_item *item)
 {
-    struct req *r = item->rekey_ctx;
     const char *tier = item->ticket.tier;
     char stored_tier[LIA_TICKET_MAX_TEXT + 1];
     if (tier == NULL) {
-        engine_tier(r->app->engine, item->ticket.account_id, stored_tier, sizeof(stored_tier));
+        engine_tier(engine, item->ticket.account_id, stored_tier, sizeof(stored_tier));
         tier = stored_tier[0] != '\0' ? stored_tier : NULL;
     }
     struct lia_bucket_key keys[LIA_BUCKET_KEYS_MAX];
-    item->nkeys = lia_bucket_keys(r->snap->cfg, &item->ticket, tier, keys);
+    item->nkeys = lia_bucket_keys(cfg, &item->ticket, tier, keys);
     item->keys = xrealloc(item->keys, item->nkeys * sizeof(*item->keys));
     memcpy(item->keys, keys, item->nkeys * sizeof(*item->keys));
+}
+
+static void item_rekey(struct ingest_item *item)
+{
+    struct req *r = item->rekey_ctx;
+    compute_keys(r->app->engine, r->snap->cfg, item);
+}
+
+void api_ingest_rekey_replayed(struct ingest_item *item)
+{
+    struct app *app = item->rekey_ctx;
+    struct snapshot *snap = app_snapshot(app);
+    compute_keys(app->engine, snap->cfg, item);
+    snapshot_release(snap);
 }
 
 static void item_done(struct ingest_item *item, void *ctx)
@@ -71,6 +86,11 @@ static enum MHD_Result reply_outcome(struct req *r)
         return http_reply_json(r, MHD_HTTP_ACCEPTED, ticket_reply(r, "updated", false));
     case INGEST_DUPLICATE:
         return http_reply_json(r, MHD_HTTP_OK, ticket_reply(r, "duplicate", true));
+    case INGEST_SPOOLED: {
+        json_t *body = ticket_reply(r, "spooled", false);
+        json_object_set_new(body, "spooled", json_true());
+        return http_reply_json(r, MHD_HTTP_ACCEPTED, body);
+    }
     case INGEST_UNAVAILABLE:
         return http_reply_error(r, LIA_E_UNAVAILABLE,
                                 "the database is unavailable; the ticket was not stored, retry");

@@ -2,13 +2,17 @@
 /* POST /v1/monitoring/alertmanager and /v1/monitoring/signals: authenticate the sender (a token
  * with the ingest scope, as a bearer token or as the password of basic auth, the two ways
  * Alertmanager's http_config sends one), read the alerts in lib, store them in one transaction,
- * answer, and then hand every stored alert to detection. */
+ * answer, and then hand every stored alert to detection. GET /v1/alerts lists what monitoring
+ * said over a time range, for the dashboard's chart marks. */
 #include "clock.h"
 #include "http.h"
 
 #include "alert.h"
+#include "escalation.h"
 #include "log.h"
 #include "mem.h"
+#include "query.h"
+#include "timeutil.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,6 +39,7 @@ static int monitoring_precheck(struct req *r, struct lia_err *err)
         return lia_err_set(err, LIA_E_UNAUTHORIZED, NULL, "unknown token");
     }
     r->log_token = t->name;
+    r->token = t;
     if (!lia_token_allows(t, LIA_SCOPE_INGEST)) {
         return lia_err_set(err, LIA_E_FORBIDDEN, NULL, "token \"%s\" lacks the ingest scope",
                            t->name);
@@ -348,7 +353,106 @@ static enum MHD_Result signals_handler(struct req *r)
     return receive(r, lia_alert_parse_signals);
 }
 
+/* Alerts firing now or in the range, and every fire/resolve change in it, oldest first. */
+static const char alerts_sql[] =
+    "SELECT fingerprint, name, status, severity, to_json(coverage)::text,"
+    "  (extract(epoch FROM starts_at) * 1000)::bigint,"
+    "  coalesce((extract(epoch FROM ends_at) * 1000)::bigint, -1)"
+    " FROM alerts"
+    " WHERE starts_at <= to_timestamp($2::bigint / 1000.0)"
+    "   AND (status = 'firing' OR ends_at >= to_timestamp($1::bigint / 1000.0))"
+    " ORDER BY starts_at, fingerprint LIMIT 1000";
+static const char alert_events_sql[] =
+    "SELECT e.fingerprint, coalesce(a.name, ''), e.status, (extract(epoch FROM e.at) * "
+    "1000)::bigint"
+    " FROM alert_events e LEFT JOIN alerts a USING (fingerprint)"
+    " WHERE e.at BETWEEN to_timestamp($1::bigint / 1000.0) AND to_timestamp($2::bigint / 1000.0)"
+    " ORDER BY e.at, e.id LIMIT 5000";
+
+static json_t *ms_json(const char *text)
+{
+    char out[LIA_TIME_STR_LEN];
+    long long ms = strtoll(text, NULL, 10);
+    return ms < 0 ? json_null() : json_string(lia_time_format(ms, out));
+}
+
+static json_t *alerts_json(PGresult *res)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        long sev = strtol(PQgetvalue(res, i, 3), NULL, 10);
+        json_t *coverage = json_loads(PQgetvalue(res, i, 4), 0, NULL);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "fingerprint",
+                                              PQgetvalue(res, i, 0), "name", PQgetvalue(res, i, 1),
+                                              "status", PQgetvalue(res, i, 2), "severity",
+                                              lia_sev_name((enum lia_sev)sev), "coverage",
+                                              coverage != NULL ? coverage : json_array(),
+                                              "starts_at", ms_json(PQgetvalue(res, i, 5)),
+                                              "ends_at", ms_json(PQgetvalue(res, i, 6))));
+    }
+    return list;
+}
+
+static json_t *alert_events_json(PGresult *res)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "fingerprint",
+                                              PQgetvalue(res, i, 0), "name", PQgetvalue(res, i, 1),
+                                              "status", PQgetvalue(res, i, 2), "at",
+                                              ms_json(PQgetvalue(res, i, 3))));
+    }
+    return list;
+}
+
+static enum MHD_Result alerts_handler(struct req *r)
+{
+    struct lia_err err;
+    int64_t now_ms = clock_wall_ms();
+    int64_t from_ms;
+    int64_t to_ms;
+    const char *from = http_query(r, "from");
+    const char *to = http_query(r, "to");
+    lia_err_clear(&err);
+    if (lia_query_time("from", from != NULL ? from : "-6h", now_ms, &from_ms, &err) != 0 ||
+        lia_query_time("to", to != NULL ? to : "now", now_ms, &to_ms, &err) != 0) {
+        return http_reply_err(r, &err);
+    }
+    if (to_ms < from_ms) {
+        return http_reply_error(r, LIA_E_BAD_REQUEST, "to: must not be before from");
+    }
+    char from_text[24];
+    char to_text[24];
+    snprintf(from_text, sizeof(from_text), "%" PRId64, from_ms);
+    snprintf(to_text, sizeof(to_text), "%" PRId64, to_ms);
+    const char *params[] = {from_text, to_text};
+
+    PGconn *conn = pgpool_get(r->app->pool, POOL_WAIT_MS);
+    if (conn == NULL) {
+        return http_reply_error(r, LIA_E_UNAVAILABLE, "the database is unavailable");
+    }
+    PGresult *alerts = run(conn, alerts_sql, 2, params, PGRES_TUPLES_OK, "listing alerts");
+    PGresult *events = alerts != NULL ? run(conn, alert_events_sql, 2, params, PGRES_TUPLES_OK,
+                                            "listing alert events")
+                                      : NULL;
+    pgpool_put(r->app->pool, conn);
+    if (events == NULL) {
+        PQclear(alerts);
+        return http_reply_error(r, LIA_E_UNAVAILABLE, "the alerts could not be read (request %llu)",
+                                (unsigned long long)r->id);
+    }
+    char from_iso[LIA_TIME_STR_LEN];
+    char to_iso[LIA_TIME_STR_LEN];
+    json_t *body = json_pack("{s:s, s:s, s:o, s:o}", "from", lia_time_format(from_ms, from_iso),
+                             "to", lia_time_format(to_ms, to_iso), "alerts", alerts_json(alerts),
+                             "events", alert_events_json(events));
+    PQclear(alerts);
+    PQclear(events);
+    return http_reply_json(r, MHD_HTTP_OK, body);
+}
+
 const struct route api_monitoring_routes[] = {
+    {.method = "GET", .path = "/v1/alerts", .scope = LIA_SCOPE_READ, .handler = alerts_handler},
     {.method = "POST",
      .path = "/v1/monitoring/alertmanager",
      .json_body = true,

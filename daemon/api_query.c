@@ -58,11 +58,14 @@ static void put_time(struct lia_buf *b, const char *name, int64_t ms, bool prese
 enum expected_model { EXPECTED_BASELINE, EXPECTED_TRAILING };
 
 /* {"dimension":...,"from":...,"to":...,"expected_model":... shared by buckets and series. */
-static void put_header(struct lia_buf *b, const char *dimension, int64_t from_ms, int64_t to_ms,
-                       enum expected_model model)
+static void put_header(const struct req *r, struct lia_buf *b, const char *dimension,
+                       int64_t from_ms, int64_t to_ms, enum expected_model model)
 {
     lia_buf_append_str(b, "{\"dimension\":");
     lia_json_append_string(b, dimension);
+    if (app_database_unreachable(r->app)) {
+        lia_buf_append_str(b, ",\"stale\":true");
+    }
     put_time(b, "from", from_ms, true);
     put_time(b, "to", to_ms, true);
     lia_buf_printf(b, ",\"expected_model\":\"%s\"",
@@ -221,7 +224,7 @@ static enum MHD_Result buckets_handler(struct req *r)
 
     struct lia_buf body;
     lia_buf_init(&body, SIZE_MAX / 4);
-    put_header(&body, lia_dimension_name(dim), from_ms, to_ms, model);
+    put_header(r, &body, lia_dimension_name(dim), from_ms, to_ms, model);
     lia_buf_append_str(&body, ",\"buckets\":[");
     for (size_t i = 0; i < n; i++) {
         lia_buf_append_str(&body, i > 0 ? "," : "");
@@ -319,7 +322,7 @@ static enum MHD_Result series_handler(struct req *r)
     snprintf(dim, sizeof(dim), "%.*s", (int)(strchr(key, ':') - key), key);
     struct lia_buf body;
     lia_buf_init(&body, SIZE_MAX / 4);
-    put_header(&body, dim, from_ms, to_ms, model);
+    put_header(r, &body, dim, from_ms, to_ms, model);
     lia_buf_append_str(&body, ",\"value\":");
     lia_json_append_string(&body, lia_bucket_value(key));
     lia_buf_printf(&body, ",\"step_seconds\":%lld,\"points\":[", (long long)(step_ms / 1000));
@@ -367,9 +370,12 @@ static enum MHD_Result dimensions_handler(struct req *r)
         json_object_set_new(dims, lia_dimension_name((enum lia_dimension)d), list);
     }
     engine_read_end(r->app->engine);
-    return http_reply_json(r, MHD_HTTP_OK,
-                           json_pack("{s:o, s:o, s:o}", "from", time_json(from_ms), "to",
-                                     time_json(to_ms), "dimensions", dims));
+    json_t *body = json_pack("{s:o, s:o, s:o}", "from", time_json(from_ms), "to", time_json(to_ms),
+                             "dimensions", dims);
+    if (app_database_unreachable(r->app)) {
+        json_object_set_new(body, "stale", json_true());
+    }
+    return http_reply_json(r, MHD_HTTP_OK, body);
 }
 
 /* Newest first; the cursor is the (created_at, id) of the last ticket of the previous page. */

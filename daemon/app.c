@@ -31,6 +31,9 @@ void app_init(struct app *app, struct lia_config *cfg)
     app->engine = NULL;
     app->pool = NULL;
     app->notifier = NULL;
+    app->leader = NULL;
+    atomic_init(&app->leading, false);
+    app->spool = NULL;
     atomic_init(&app->schema_current, false);
     atomic_init(&app->draining, false);
 }
@@ -49,6 +52,11 @@ struct snapshot *app_snapshot(struct app *app)
     atomic_fetch_add(&snap->refs, 1);
     pthread_mutex_unlock(&app->lock);
     return snap;
+}
+
+bool app_database_unreachable(const struct app *app)
+{
+    return app->batcher != NULL && !batcher_is_connected(app->batcher);
 }
 
 void app_replace_config(struct app *app, struct lia_config *cfg)

@@ -13,7 +13,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+struct leader;
 struct notifier;
+struct spool;
 
 struct snapshot {
     struct lia_config *cfg;
@@ -28,6 +30,9 @@ struct app {
     struct engine *engine;
     struct pgpool *pool;
     struct notifier *notifier;  /* outbound notifications: wake it after queuing */
+    struct spool *spool;        /* tickets accepted while the database is unreachable */
+    struct leader *leader;      /* the election (leader.h) */
+    atomic_bool leading;        /* detection and the notifier run here (replica.c) */
     atomic_bool schema_current; /* migrations match this binary */
     atomic_bool draining;       /* shutting down: new requests get 503 */
 };
@@ -40,6 +45,10 @@ void app_fini(struct app *app);
 /* Returns the current snapshot with a reference taken; release with snapshot_release. */
 struct snapshot *app_snapshot(struct app *app);
 void snapshot_release(struct snapshot *snap);
+
+/* True while no batch writer holds a working database connection: answers read from memory
+ * then miss what only PostgreSQL has, and say so with "stale": true. */
+bool app_database_unreachable(const struct app *app);
 
 /* Publishes cfg (ownership passes) as the current snapshot; requests holding the old one
  * keep it until they finish. */

@@ -5,6 +5,8 @@
 
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
+#include "spool.h"
 #include "store.h"
 #include "strmap.h"
 
@@ -23,6 +25,7 @@
 struct batcher {
     char *url;
     struct batcher_limits limits;
+    struct spool *spool; /* where groups go while the database is unreachable */
     batcher_stored_fn *stored;
     void *stored_ctx;
     pthread_mutex_t lock;
@@ -32,7 +35,7 @@ struct batcher {
     unsigned pending;
     bool stopping;
     atomic_int connected_writers;
-    atomic_bool down; /* the last connection attempt failed: refuse new work quickly */
+    atomic_bool down; /* the last connection attempt failed; for logging transitions only */
     pthread_t *threads;
     atomic_uint_fast64_t batches;
     atomic_uint_fast64_t tickets;
@@ -86,6 +89,20 @@ static bool keyset_has(const struct keyset *ks, uint64_t h)
     }
 }
 
+/* Adds item's delivery and ticket keys to ks; returns false (ks unchanged) when either is
+ * already there. */
+static bool keyset_take(struct keyset *ks, const struct ingest_item *item)
+{
+    uint64_t ev = hash_key(item->source, item->ticket.event_id);
+    uint64_t tk = hash_key(item->source, item->ticket.external_id) ^ 0x5bd1e995ULL;
+    if (keyset_has(ks, ev) || keyset_has(ks, tk)) {
+        return false;
+    }
+    keyset_add(ks, ev);
+    keyset_add(ks, tk);
+    return true;
+}
+
 /* Moves up to max items from the queue into group, skipping (leaving queued, in order) any
  * that collide with one already taken. Called with the lock held. */
 static size_t take_group(struct batcher *b, struct ingest_item **group, size_t max,
@@ -97,15 +114,11 @@ static size_t take_group(struct batcher *b, struct ingest_item **group, size_t m
     struct ingest_item *prev = NULL;
     while (*link != NULL && n < max) {
         struct ingest_item *item = *link;
-        uint64_t ev = hash_key(item->source, item->ticket.event_id);
-        uint64_t tk = hash_key(item->source, item->ticket.external_id) ^ 0x5bd1e995ULL;
-        if (keyset_has(ks, ev) || keyset_has(ks, tk)) {
+        if (!keyset_take(ks, item)) {
             prev = item;
             link = &item->next;
             continue;
         }
-        keyset_add(ks, ev);
-        keyset_add(ks, tk);
         *link = item->next;
         if (b->tail == item) {
             b->tail = prev;
@@ -117,13 +130,20 @@ static size_t take_group(struct batcher *b, struct ingest_item **group, size_t m
     return n;
 }
 
-/* Waits for work; when the queue holds less than a full group, gives it max_wait_ms to fill.
- * Returns the group size, 0 when stopping with nothing left. */
-static size_t wait_for_group(struct batcher *b, struct ingest_item **group, struct keyset *ks)
+/* Waits for work, at most idle_ms when idle_ms >= 0; when the queue holds less than a full
+ * group, gives it max_wait_ms to fill. Returns the group size, 0 when stopping with nothing
+ * left or when idle_ms passed without work. */
+static size_t wait_for_group(struct batcher *b, struct ingest_item **group, struct keyset *ks,
+                             int64_t idle_ms)
 {
     pthread_mutex_lock(&b->lock);
+    struct timespec idle_until = clock_deadline_after(idle_ms >= 0 ? idle_ms : 0);
     while (b->head == NULL && !b->stopping) {
-        pthread_cond_wait(&b->nonempty, &b->lock);
+        if (idle_ms < 0) {
+            pthread_cond_wait(&b->nonempty, &b->lock);
+        } else if (pthread_cond_timedwait(&b->nonempty, &b->lock, &idle_until) == ETIMEDOUT) {
+            break;
+        }
     }
     if (b->head != NULL && b->pending < b->limits.max_tickets && b->limits.max_wait_ms > 0 &&
         !b->stopping) {
@@ -157,45 +177,34 @@ static void fail_queued(struct batcher *b)
     }
 }
 
-static void sleep_ms(int64_t ms)
+static bool is_stopping(struct batcher *b)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    pthread_mutex_lock(&b->lock);
+    bool stopping = b->stopping;
+    pthread_mutex_unlock(&b->lock);
+    return stopping;
 }
 
-/* Connects with exponential backoff. While the database is unreachable, every queued ticket
- * is answered 503 at once rather than held: the helpdesk retries, and nothing unacknowledged
- * is lost. Returns NULL only when stopping. */
-static PGconn *connect_with_backoff(struct batcher *b)
+/* Opens a writer connection, logging only the transitions between reachable and unreachable.
+ * Returns NULL when the database cannot be reached. */
+static PGconn *try_connect(struct batcher *b)
 {
-    int64_t backoff = BACKOFF_MIN_MS;
-    for (;;) {
-        PGconn *conn = store_connect(b->url);
-        if (conn != NULL && !store_prepare_writer(conn)) {
-            PQfinish(conn);
-            conn = NULL;
-        }
-        if (conn != NULL) {
-            if (atomic_exchange(&b->down, false)) {
-                log_info("database reachable again");
-            }
-            atomic_fetch_add(&b->connected_writers, 1);
-            return conn;
-        }
-        if (!atomic_exchange(&b->down, true)) {
-            log_warnx("database unreachable; answering 503 until it returns");
-        }
-        fail_queued(b);
-        pthread_mutex_lock(&b->lock);
-        bool stopping = b->stopping;
-        pthread_mutex_unlock(&b->lock);
-        if (stopping) {
-            return NULL;
-        }
-        sleep_ms(backoff);
-        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+    PGconn *conn = store_connect(b->url);
+    if (conn != NULL && !store_prepare_writer(conn)) {
+        PQfinish(conn);
+        conn = NULL;
     }
+    if (conn != NULL) {
+        if (atomic_exchange(&b->down, false)) {
+            log_info("database reachable again");
+        }
+        atomic_fetch_add(&b->connected_writers, 1);
+        return conn;
+    }
+    if (!atomic_exchange(&b->down, true)) {
+        log_warnx("database unreachable; spooling tickets until it returns");
+    }
+    return NULL;
 }
 
 static void disconnect(struct batcher *b, PGconn **conn)
@@ -207,13 +216,38 @@ static void disconnect(struct batcher *b, PGconn **conn)
     }
 }
 
-static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **group, size_t n)
+/* Spools the group and answers each request once its record is durable. Creations are fed to
+ * detection now, so it keeps counting while the database is down. With behind_only, does
+ * nothing and returns false unless tickets already wait in the spool. */
+static bool spool_group(struct batcher *b, struct ingest_item **group, size_t n, bool behind_only)
+{
+    if (!spool_append(b->spool, group, n, behind_only)) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (group[i]->outcome == INGEST_SPOOLED && group[i]->ticket.event == LIA_EVENT_CREATE) {
+            b->stored(group[i], b->stored_ctx);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        complete(group[i], INGEST_PENDING);
+    }
+    return true;
+}
+
+static enum store_result store_with_retries(PGconn *conn, struct ingest_item **group, size_t n)
 {
     enum store_result r = STORE_RETRY;
-    int64_t start_ns = clock_mono_ns();
     for (int attempt = 0; attempt < RETRY_ATTEMPTS && r == STORE_RETRY; attempt++) {
-        r = store_ingest(*conn, group, n);
+        r = store_ingest(conn, group, n);
     }
+    return r;
+}
+
+static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **group, size_t n)
+{
+    int64_t start_ns = clock_mono_ns();
+    enum store_result r = store_with_retries(*conn, group, n);
     if (log_enabled(LOG_DEBUG)) {
         log_emit(LOG_DEBUG, "component=batcher tickets=%zu result=%d duration_ms=%.3f", n, (int)r,
                  (double)(clock_mono_ns() - start_ns) / 1e6);
@@ -221,11 +255,17 @@ static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **g
     enum ingest_outcome failed = INGEST_PENDING;
     if (r == STORE_DOWN) {
         disconnect(b, conn);
-        failed = INGEST_UNAVAILABLE;
-    } else if (r != STORE_OK) {
+        atomic_fetch_add(&b->batches, 1);
+        atomic_fetch_add(&b->failures, 1);
+        /* Whether the commit happened is unknown: replay deduplicates if it did. */
+        spool_group(b, group, n, false);
+        return;
+    }
+    if (r != STORE_OK) {
         failed = r == STORE_RETRY ? INGEST_UNAVAILABLE : INGEST_FAILED;
     }
     atomic_fetch_add(&b->batches, 1);
+    metrics_group_commit(group, n, failed == INGEST_PENDING, clock_mono_ns() - start_ns);
     if (failed != INGEST_PENDING) {
         atomic_fetch_add(&b->failures, 1);
     } else {
@@ -241,24 +281,114 @@ static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **g
     }
 }
 
+/* Stores a replayed group. A ticket the database refuses on its own (not for a lost
+ * connection) must not hold back the rest, so a refused group is retried one by one and only
+ * what is refused alone is dropped, logged. */
+static enum store_result replay_group(struct batcher *b, PGconn **conn, struct ingest_item **group,
+                                      size_t n)
+{
+    enum store_result r = store_with_retries(*conn, group, n);
+    if (r == STORE_FAILED) {
+        r = STORE_OK;
+        for (size_t i = 0; i < n && r == STORE_OK; i++) {
+            r = store_with_retries(*conn, &group[i], 1);
+            if (r == STORE_FAILED) {
+                log_warnx("spool: the database refused replayed ticket source=%s id=%.64s; "
+                          "dropped",
+                          group[i]->source, group[i]->ticket.external_id);
+                group[i]->outcome = INGEST_FAILED;
+                r = STORE_OK;
+            }
+        }
+    }
+    if (r == STORE_DOWN) {
+        disconnect(b, conn);
+    }
+    if (r != STORE_OK) {
+        return r;
+    }
+    atomic_fetch_add(&b->tickets, n);
+    for (size_t i = 0; i < n; i++) {
+        if (group[i]->outcome == INGEST_CREATED || group[i]->outcome == INGEST_UPDATED) {
+            b->stored(group[i], b->stored_ctx);
+        }
+    }
+    return STORE_OK;
+}
+
+/* Replays the oldest spool segment through conn, in order, in groups that share no delivery
+ * or ticket key. Returns true when a segment was replayed and deleted. */
+static bool replay_segment(struct batcher *b, PGconn **conn, struct ingest_item **group,
+                           struct keyset *ks)
+{
+    struct spool_batch batch;
+    if (!spool_replay_next(b->spool, &batch)) {
+        return false;
+    }
+    for (size_t i = 0; i < batch.n;) {
+        size_t n = 0;
+        memset(ks, 0, sizeof(*ks));
+        while (i < batch.n && n < b->limits.max_tickets && keyset_take(ks, batch.items[i])) {
+            group[n++] = batch.items[i++];
+        }
+        if (replay_group(b, conn, group, n) != STORE_OK) {
+            spool_replay_abandon(b->spool, &batch);
+            return false;
+        }
+    }
+    spool_replay_done(b->spool, &batch);
+    return true;
+}
+
+/* A group goes to the spool while the database is unreachable and while earlier tickets wait
+ * there (so their order holds); otherwise into PostgreSQL. */
+static void write_group(struct batcher *b, PGconn **conn, struct ingest_item **group, size_t n)
+{
+    if (*conn == NULL) {
+        spool_group(b, group, n, false);
+    } else if (!spool_group(b, group, n, true)) {
+        store_group(b, conn, group, n);
+    }
+}
+
+/* Reconnects with exponential backoff; meanwhile groups are spooled. Whenever connected, the
+ * spool is replayed before new groups are taken. */
 static void *writer_main(void *arg)
 {
     struct batcher *b = arg;
     struct ingest_item **group = xcalloc(b->limits.max_tickets, sizeof(*group));
     struct keyset *ks = xmalloc(sizeof(*ks));
     PGconn *conn = NULL;
+    int64_t backoff_ms = BACKOFF_MIN_MS;
+    int64_t retry_at_ns = 0;
     for (;;) {
-        if (conn == NULL) {
-            conn = connect_with_backoff(b);
-            if (conn == NULL) {
-                break;
+        if (conn == NULL && clock_mono_ns() >= retry_at_ns) {
+            conn = try_connect(b);
+            if (conn != NULL) {
+                backoff_ms = BACKOFF_MIN_MS;
+            } else {
+                retry_at_ns = clock_mono_ns() + backoff_ms * 1000000;
+                backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
             }
         }
-        size_t n = wait_for_group(b, group, ks);
-        if (n == 0) {
+        if (conn != NULL && !is_stopping(b) && replay_segment(b, &conn, group, ks)) {
+            continue;
+        }
+        int64_t idle_ms = -1;
+        if (conn == NULL) {
+            idle_ms = (retry_at_ns - clock_mono_ns()) / 1000000;
+            idle_ms = idle_ms > 0 ? idle_ms : 1;
+        } else if (spool_tickets(b->spool) > 0) {
+            /* A replay that failed for another reason than the connection is retried even
+             * when no new ticket arrives. */
+            idle_ms = BACKOFF_MAX_MS;
+        }
+        size_t n = wait_for_group(b, group, ks, idle_ms);
+        if (n > 0) {
+            write_group(b, &conn, group, n);
+        } else if (is_stopping(b)) {
             break;
         }
-        store_group(b, &conn, group, n);
     }
     disconnect(b, &conn);
     free(ks);
@@ -267,11 +397,12 @@ static void *writer_main(void *arg)
 }
 
 struct batcher *batcher_start(const char *url, const struct batcher_limits *limits,
-                              batcher_stored_fn *stored, void *stored_ctx)
+                              struct spool *spool, batcher_stored_fn *stored, void *stored_ctx)
 {
     struct batcher *b = xcalloc(1, sizeof(*b));
     b->url = xstrdup(url);
     b->limits = *limits;
+    b->spool = spool;
     b->stored = stored;
     b->stored_ctx = stored_ctx;
     if (b->limits.max_tickets > KEYSET_SLOTS / 4) {
@@ -290,9 +421,6 @@ struct batcher *batcher_start(const char *url, const struct batcher_limits *limi
 
 enum batcher_submit_result batcher_submit(struct batcher *b, struct ingest_item *item)
 {
-    if (atomic_load(&b->down)) {
-        return BATCHER_UNAVAILABLE;
-    }
     enum batcher_submit_result r = BATCHER_QUEUED;
     item->next = NULL;
     item->outcome = INGEST_PENDING;

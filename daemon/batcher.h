@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* Group commit: requests queue their ticket here and are suspended; writer threads each own a
  * database connection, take a group, store it in one transaction and complete every item.
- * A 2xx can therefore only follow a commit. */
+ * While the database is unreachable, and until the tickets spooled meanwhile are replayed,
+ * groups go to the spool (spool.h) instead. A 2xx can therefore only follow a commit or an
+ * fsync of the spool. */
 #ifndef BATCHER_H
 #define BATCHER_H
 
 #include "ingest_item.h"
+#include "spool.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 /* Called on a writer thread for every ticket stored (created or updated), after its commit
- * and before its request is answered. */
+ * and before its request is answered; for every creation spooled, after its fsync; and for
+ * every ticket replayed from the spool (item->counted tells whether it was seen spooled). */
 typedef void batcher_stored_fn(const struct ingest_item *item, void *ctx);
 
 struct batcher_limits {
@@ -24,14 +28,16 @@ struct batcher_limits {
 struct batcher;
 
 /* Starts the writer threads. They connect lazily and reconnect with backoff, so this succeeds
- * even while the database is down. url is copied. Returns a new batcher. */
+ * even while the database is down; they replay the spool whenever it holds tickets and the
+ * database is reachable. url is copied; spool is borrowed until batcher_stop. Returns a new
+ * batcher. */
 struct batcher *batcher_start(const char *url, const struct batcher_limits *limits,
-                              batcher_stored_fn *stored, void *stored_ctx);
+                              struct spool *spool, batcher_stored_fn *stored, void *stored_ctx);
 
 enum batcher_submit_result {
     BATCHER_QUEUED = 0,
     BATCHER_FULL,        /* max_pending reached */
-    BATCHER_UNAVAILABLE, /* database down or stopping */
+    BATCHER_UNAVAILABLE, /* stopping */
 };
 
 /* Queues item (borrowed until its done callback runs, on a writer thread). Thread-safe.

@@ -2,7 +2,10 @@
 /* The aggregator (see engine.h): rollup and tiers behind one rwlock, rebuilt by streaming the
  * database's recent tickets at start. */
 #include "engine.h"
+#include "clock.h"
+#include "metrics.h"
 
+#include "buf.h"
 #include "log.h"
 #include "mem.h"
 #include "store.h"
@@ -14,6 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Ticket ids are handed out before their transaction commits, so a smaller id can become
+ * visible after a larger one, and ids of rolled-back or duplicate inserts never do. The tail
+ * reads the ids above the largest it has seen, and remembers the ids it skipped (gaps) for
+ * ENGINE_CATCH_UP_SETTLE_MS, looking them up again at each catch-up. */
+#define TAIL_GAPS_MAX 4096
+/* A rebuild starts the tail this many ids below the largest it saw, for the batches that were
+ * committing while it read. */
+#define TAIL_OVERLAP_IDS 10000
+/* New rows one catch-up reads at most; the rest come at the next. */
+#define TAIL_MAX_ROWS "10000"
+
+struct tail_gap {
+    int64_t id;
+    int64_t since_ms; /* monotonic */
+};
+
 struct engine {
     pthread_rwlock_t lock;
     struct lia_rollup *rollup;
@@ -24,6 +43,12 @@ struct engine {
     bool detecting;               /* rebuilt: the detector takes tickets and time */
     struct lia_esc_event *events; /* raised, not yet taken */
     size_t nevents, events_cap;
+    /* engine_catch_up's position; only the rebuilding thread touches it. */
+    bool tail_ready;
+    int64_t tail_seen; /* the largest id read */
+    struct tail_gap *gaps;
+    size_t ngaps;
+    int64_t alerts_since_ms; /* the database's clock when alerts were last read */
 };
 
 /* The detector's sink: runs under the write lock. */
@@ -73,6 +98,7 @@ void engine_free(struct engine *e)
     lia_rollup_free(e->rollup);
     lia_detect_free(e->detect);
     free(e->events);
+    free(e->gaps);
     lia_strmap_fini(&e->tiers);
     pthread_rwlock_destroy(&e->lock);
     free(e);
@@ -101,6 +127,26 @@ static const char alerts_sql[] =
     "  coalesce((extract(epoch FROM ends_at) * 1000)::bigint, 0)"
     " FROM alerts";
 
+static const char tail_start_sql[] =
+    "SELECT coalesce(max(id), 0), (extract(epoch FROM now()) * 1000)::bigint FROM tickets";
+
+#define TAIL_COLUMNS                                                                               \
+    "SELECT source, external_id, (extract(epoch FROM created_at) * 1000)::bigint, account_id,"     \
+    "  array_to_json(buckets), id FROM tickets"
+
+static const char tail_tickets_sql[] =
+    TAIL_COLUMNS " WHERE id > $1::bigint ORDER BY id LIMIT " TAIL_MAX_ROWS;
+
+static const char tail_gaps_sql[] = TAIL_COLUMNS " WHERE id = ANY($1::bigint[])";
+
+/* The alerts changed since $1 (with a margin for transactions that committed late). */
+static const char tail_alerts_sql[] =
+    "SELECT fingerprint, name, status, severity, array_to_json(coverage),"
+    "  (extract(epoch FROM starts_at) * 1000)::bigint,"
+    "  coalesce((extract(epoch FROM ends_at) * 1000)::bigint, 0),"
+    "  (extract(epoch FROM now()) * 1000)::bigint"
+    " FROM alerts WHERE updated_at >= to_timestamp($1::bigint / 1000.0) - interval '5 seconds'";
+
 static const char open_escalations_sql[] =
     "SELECT body::text, (SELECT count(*) FROM escalations) FROM escalations WHERE state = 'open'";
 
@@ -121,10 +167,17 @@ static int load_tiers(struct engine *e, PGconn *conn)
     return 0;
 }
 
-/* One streamed row of recent_sql into the rollup and the detector. */
-static void put_row(struct engine *e, const PGresult *res)
+/* Row `row` of recent_sql (or tail_tickets_sql) into the rollup and, when detect, the detector;
+ * with skip_known a ticket the rollup has is left alone. Returns true when counted. Runs under
+ * the write lock. */
+static bool count_ticket(struct engine *e, const PGresult *res, int row, bool detect,
+                         bool skip_known)
 {
-    json_t *keys = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+    uint64_t id = lia_rollup_ticket_id(PQgetvalue(res, row, 0), PQgetvalue(res, row, 1));
+    if (skip_known && lia_rollup_has(e->rollup, id)) {
+        return false;
+    }
+    json_t *keys = json_loads(PQgetvalue(res, row, 4), 0, NULL);
     size_t n = json_array_size(keys);
     const char *texts[LIA_BUCKET_KEYS_MAX];
     if (n > LIA_BUCKET_KEYS_MAX) {
@@ -136,12 +189,20 @@ static void put_row(struct engine *e, const PGresult *res)
             texts[i] = "";
         }
     }
-    uint64_t id = lia_rollup_ticket_id(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-    int64_t created_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    const char *account = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
+    int64_t created_ms = strtoll(PQgetvalue(res, row, 2), NULL, 10);
+    const char *account = PQgetisnull(res, row, 3) ? NULL : PQgetvalue(res, row, 3);
     lia_rollup_put(e->rollup, id, created_ms, texts, n, account);
-    lia_detect_ticket(e->detect, created_ms, texts, n, account);
+    if (detect) {
+        lia_detect_ticket(e->detect, created_ms, texts, n, account);
+    }
     json_decref(keys);
+    return true;
+}
+
+/* One streamed row of recent_sql, during a rebuild. */
+static void put_row(struct engine *e, const PGresult *res)
+{
+    count_ticket(e, res, 0, true, false);
 }
 
 /* Runs sql with params in single-row mode, handing each row to fn. Returns the rows seen, or
@@ -179,18 +240,19 @@ static void learn_row(struct engine *e, const PGresult *res)
                      strtod(PQgetvalue(res, 0, 2), NULL));
 }
 
-static void alert_row(struct engine *e, const PGresult *res)
+/* Row `row` of alerts_sql (or tail_alerts_sql) to the detector. */
+static void alert_at(struct engine *e, const PGresult *res, int row)
 {
     struct lia_alert a = {0};
-    snprintf(a.fingerprint, sizeof(a.fingerprint), "%s", PQgetvalue(res, 0, 0));
-    snprintf(a.name, sizeof(a.name), "%s", PQgetvalue(res, 0, 1));
+    snprintf(a.fingerprint, sizeof(a.fingerprint), "%s", PQgetvalue(res, row, 0));
+    snprintf(a.name, sizeof(a.name), "%s", PQgetvalue(res, row, 1));
     a.status =
-        strcmp(PQgetvalue(res, 0, 2), "resolved") == 0 ? LIA_ALERT_RESOLVED : LIA_ALERT_FIRING;
-    a.severity = (enum lia_sev)strtol(PQgetvalue(res, 0, 3), NULL, 10);
-    a.starts_ms = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
-    a.ends_ms = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+        strcmp(PQgetvalue(res, row, 2), "resolved") == 0 ? LIA_ALERT_RESOLVED : LIA_ALERT_FIRING;
+    a.severity = (enum lia_sev)strtol(PQgetvalue(res, row, 3), NULL, 10);
+    a.starts_ms = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+    a.ends_ms = strtoll(PQgetvalue(res, row, 6), NULL, 10);
     a.expected_accounts = -1;
-    json_t *coverage = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+    json_t *coverage = json_loads(PQgetvalue(res, row, 4), 0, NULL);
     for (size_t i = 0; i < json_array_size(coverage); i++) {
         const char *key = json_string_value(json_array_get(coverage, i));
         if (key != NULL) {
@@ -199,6 +261,11 @@ static void alert_row(struct engine *e, const PGresult *res)
     }
     json_decref(coverage);
     lia_detect_alert(e->detect, &a);
+}
+
+static void alert_row(struct engine *e, const PGresult *res)
+{
+    alert_at(e, res, 0);
 }
 
 /* The escalations persisted as open, and the number to give the next new one. */
@@ -271,6 +338,24 @@ static int load_detection_history(struct engine *e, PGconn *conn, int64_t now_ms
     return rows < 0 ? -1 : 0;
 }
 
+/* Starts engine_catch_up where this rebuild's reading ends. */
+static int start_tail(struct engine *e, PGconn *conn)
+{
+    PGresult *res = PQexec(conn, tail_start_sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_log(LOG_WARN, "reading the newest ticket id failed", PQresultErrorMessage(res));
+        PQclear(res);
+        return -1;
+    }
+    int64_t newest = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    e->tail_seen = newest > TAIL_OVERLAP_IDS ? newest - TAIL_OVERLAP_IDS : 0;
+    e->alerts_since_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    e->ngaps = 0;
+    e->tail_ready = true;
+    PQclear(res);
+    return 0;
+}
+
 int engine_rebuild(struct engine *e, const char *url, int64_t now_ms)
 {
     PGconn *conn = store_connect(url);
@@ -282,6 +367,9 @@ int engine_rebuild(struct engine *e, const char *url, int64_t now_ms)
     lia_detect_begin_silence(e->detect);
     lia_rollup_advance(e->rollup, now_ms);
     int rc = load_tiers(e, conn);
+    if (rc == 0) {
+        rc = start_tail(e, conn);
+    }
     if (rc == 0) {
         rc = load_detection_history(e, conn, now_ms);
     }
@@ -309,6 +397,151 @@ int engine_rebuild(struct engine *e, const char *url, int64_t now_ms)
     return rc;
 }
 
+void engine_follow(struct engine *e)
+{
+    pthread_rwlock_wrlock(&e->lock);
+    e->detecting = false;
+    free(e->events);
+    e->events = NULL;
+    e->nevents = 0;
+    e->events_cap = 0;
+    pthread_rwlock_unlock(&e->lock);
+}
+
+/* Remembers the ids between tail_seen and next, which are not visible yet; the oldest go when
+ * there are more than TAIL_GAPS_MAX. */
+static void add_gaps(struct engine *e, int64_t next, int64_t now_ms)
+{
+    int64_t from = e->tail_seen + 1;
+    if (next - from > TAIL_GAPS_MAX) {
+        from = next - TAIL_GAPS_MAX;
+    }
+    size_t n = next > from ? (size_t)(next - from) : 0;
+    if (e->ngaps + n > TAIL_GAPS_MAX) {
+        size_t drop = e->ngaps + n - TAIL_GAPS_MAX;
+        memmove(e->gaps, e->gaps + drop, (e->ngaps - drop) * sizeof(*e->gaps));
+        e->ngaps -= drop;
+    }
+    for (int64_t id = from; id < next; id++) {
+        e->gaps[e->ngaps++] = (struct tail_gap){id, now_ms};
+    }
+}
+
+static void drop_gap(struct engine *e, int64_t id)
+{
+    for (size_t i = 0; i < e->ngaps; i++) {
+        if (e->gaps[i].id == id) {
+            e->gaps[i] = e->gaps[--e->ngaps];
+            return;
+        }
+    }
+}
+
+/* Counts the rows of res (tail_tickets_sql or tail_gaps_sql) the rollup does not have. With
+ * advance, the rows are new ones: the ids they skip become gaps and tail_seen moves on. */
+static long count_rows(struct engine *e, const PGresult *res, bool advance, int64_t now_ms)
+{
+    long counted = 0;
+    pthread_rwlock_wrlock(&e->lock);
+    bool detecting = e->detecting;
+    for (int row = 0; row < PQntuples(res); row++) {
+        counted += count_ticket(e, res, row, detecting, true) ? 1 : 0;
+    }
+    pthread_rwlock_unlock(&e->lock);
+    for (int row = 0; row < PQntuples(res); row++) {
+        int64_t id = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+        if (!advance) {
+            drop_gap(e, id);
+        } else if (id > e->tail_seen) {
+            add_gaps(e, id, now_ms);
+            e->tail_seen = id;
+        }
+    }
+    return counted;
+}
+
+/* Runs sql with one parameter and counts its rows. Returns the tickets counted, or -1. */
+static long tail_query(struct engine *e, PGconn *conn, const char *sql, const char *param,
+                       bool advance, int64_t now_ms)
+{
+    const char *params[] = {param};
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_log(LOG_WARN, "reading other replicas' tickets failed", PQresultErrorMessage(res));
+        PQclear(res);
+        return -1;
+    }
+    long counted = count_rows(e, res, advance, now_ms);
+    PQclear(res);
+    return counted;
+}
+
+/* Looks up the gaps younger than ENGINE_CATCH_UP_SETTLE_MS; older ones are given up. */
+static long catch_up_gaps(struct engine *e, PGconn *conn, int64_t now_ms)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < e->ngaps; i++) {
+        if (now_ms - e->gaps[i].since_ms < ENGINE_CATCH_UP_SETTLE_MS) {
+            e->gaps[kept++] = e->gaps[i];
+        }
+    }
+    e->ngaps = kept;
+    if (kept == 0) {
+        return 0;
+    }
+    struct lia_buf ids;
+    lia_buf_init(&ids, TAIL_GAPS_MAX * 22); /* "," and up to 21 bytes an id */
+    for (size_t i = 0; i < kept; i++) {
+        lia_buf_printf(&ids, "%c%lld", i == 0 ? '{' : ',', (long long)e->gaps[i].id);
+    }
+    lia_buf_append_str(&ids, "}");
+    long counted = tail_query(e, conn, tail_gaps_sql, ids.data, false, now_ms);
+    lia_buf_fini(&ids);
+    return counted;
+}
+
+static int catch_up_alerts(struct engine *e, PGconn *conn)
+{
+    char since[24];
+    snprintf(since, sizeof(since), "%lld", (long long)e->alerts_since_ms);
+    const char *params[] = {since};
+    PGresult *res = PQexecParams(conn, tail_alerts_sql, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_log(LOG_WARN, "reading other replicas' alerts failed", PQresultErrorMessage(res));
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    pthread_rwlock_wrlock(&e->lock);
+    for (int row = 0; row < rows; row++) {
+        alert_at(e, res, row);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    if (rows > 0) {
+        e->alerts_since_ms = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+    }
+    PQclear(res);
+    return 0;
+}
+
+long engine_catch_up(struct engine *e, PGconn *conn, int64_t now_mono_ms)
+{
+    if (!e->tail_ready) {
+        return 0;
+    }
+    if (e->gaps == NULL) {
+        e->gaps = xcalloc(TAIL_GAPS_MAX, sizeof(*e->gaps));
+    }
+    char seen[24];
+    snprintf(seen, sizeof(seen), "%lld", (long long)e->tail_seen);
+    long fresh = tail_query(e, conn, tail_tickets_sql, seen, true, now_mono_ms);
+    long late = fresh < 0 ? -1 : catch_up_gaps(e, conn, now_mono_ms);
+    if (late < 0 || (e->detecting && catch_up_alerts(e, conn) != 0)) {
+        return -1;
+    }
+    return fresh + late;
+}
+
 void engine_record(struct engine *e, const struct ingest_item *item)
 {
     const char *texts[LIA_BUCKET_KEYS_MAX];
@@ -317,10 +550,15 @@ void engine_record(struct engine *e, const struct ingest_item *item)
     }
     uint64_t id = lia_rollup_ticket_id(item->source, item->ticket.external_id);
     pthread_rwlock_wrlock(&e->lock);
+    /* engine_catch_up may have counted it already, between its commit and this call. */
+    bool known = lia_rollup_has(e->rollup, id);
     lia_rollup_put(e->rollup, id, item->ticket.created_ms, texts, item->nkeys,
                    item->ticket.account_id);
-    /* An update is the same ticket again: detection counts tickets once, at creation. */
-    if (e->detecting && item->outcome == INGEST_CREATED) {
+    /* An update is the same ticket again: detection counts tickets once, at creation. A
+     * spooled creation is counted when it is spooled, and not again when it is replayed. */
+    bool created = item->outcome == INGEST_CREATED ||
+                   (item->outcome == INGEST_SPOOLED && item->ticket.event == LIA_EVENT_CREATE);
+    if (e->detecting && created && !item->counted && !known) {
         lia_detect_ticket(e->detect, item->ticket.created_ms, texts, item->nkeys,
                           item->ticket.account_id);
     }
@@ -330,10 +568,12 @@ void engine_record(struct engine *e, const struct ingest_item *item)
 void engine_advance(struct engine *e, int64_t now_ms)
 {
     pthread_rwlock_wrlock(&e->lock);
+    int64_t started_ns = clock_mono_ns();
     lia_rollup_advance(e->rollup, now_ms);
     if (e->detecting) {
         lia_detect_advance(e->detect, now_ms);
     }
+    metrics_detector_evaluated(clock_mono_ns() - started_ns);
     pthread_rwlock_unlock(&e->lock);
 }
 

@@ -12,6 +12,7 @@
 #include "ingest_item.h"
 #include "rollup.h"
 
+#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +31,22 @@ void engine_free(struct engine *e);
  * a successful rebuild. Returns 0, or -1 after logging (the engine is then empty but usable). */
 int engine_rebuild(struct engine *e, const char *url, int64_t now_ms);
 
-/* Counts a stored ticket (created, or updated with its merged fields). Thread-safe. */
+/* Stops detection, when this replica no longer leads: the events not yet taken are dropped
+ * (the leader raises its own) and engine_ack refuses until the next engine_rebuild. The rollup
+ * keeps counting. */
+void engine_follow(struct engine *e);
+
+/* Counts what other replicas stored since the last call: the tickets created (by id, so a
+ * ticket whose transaction committed late is found while its id is newer than what was seen
+ * ENGINE_CATCH_UP_SETTLE_MS ago) and, while detecting, the alerts changed. A ticket already in
+ * the rollup is not counted again. Does nothing before the first engine_rebuild. Call from one
+ * thread only (the one that rebuilds), about once a second, on a connection of its own. Returns
+ * the tickets counted, or -1 after logging. */
+long engine_catch_up(struct engine *e, PGconn *conn, int64_t now_mono_ms);
+#define ENGINE_CATCH_UP_SETTLE_MS 5000
+
+/* Counts a stored ticket (created, or updated with its merged fields), or a spooled creation.
+ * Detection skips an item marked counted (see ingest_item.h). Thread-safe. */
 void engine_record(struct engine *e, const struct ingest_item *item);
 
 /* Moves the rollup's and the detector's clock; call about once a second. */

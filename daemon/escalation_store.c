@@ -110,10 +110,16 @@ static void events_json_free(json_t **events, size_t n)
 }
 
 int escalation_store_events(PGconn *conn, const struct lia_config *cfg, struct engine *engine,
-                            const struct lia_esc_event *events, size_t n)
+                            const struct leader *leader, const struct lia_esc_event *events,
+                            size_t n)
 {
     json_t **ej = events_json(engine, cfg->hotspot_max_dims, events, n);
     if (!command_ok(PQexec(conn, "BEGIN"), PGRES_COMMAND_OK, "BEGIN")) {
+        events_json_free(ej, n);
+        return -1;
+    }
+    if (!leader_fence(leader, conn)) {
+        PQclear(PQexec(conn, "ROLLBACK"));
         events_json_free(ej, n);
         return -1;
     }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "engine.h"
 #include "escalation.h"
+#include "leader.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -14,10 +15,12 @@
 /* Writes events[0..n) in order on conn: upserts each escalation row, appends its
  * escalation_events row and queues its notifications (notify_outbox_add), all in one
  * transaction. The stored and notified event is lia_hotspot_event_json's, the hotspots read
- * from engine's rollup (under its read lock, released before any I/O). Returns 0 once
+ * from engine's rollup (under its read lock, released before any I/O). The transaction first
+ * checks leader_fence(leader), so a replica that lost the lead stores nothing. Returns 0 once
  * committed, or -1 after logging (rolled back: nothing of the batch is stored, so the caller
  * keeps the events and tries again). */
 int escalation_store_events(PGconn *conn, const struct lia_config *cfg, struct engine *engine,
-                            const struct lia_esc_event *events, size_t n);
+                            const struct leader *leader, const struct lia_esc_event *events,
+                            size_t n);
 
 #endif

@@ -7,9 +7,14 @@
 
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "ratelimits.h"
+#include "route.h"
 #include "strmap.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -17,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +31,9 @@ struct http_server {
     struct app *app;
     atomic_int in_flight;
     atomic_uint_fast64_t next_id;
+    struct ratelimits *limits;
+    char *tls_cert; /* PEM texts handed to MHD, kept until it stops */
+    char *tls_key;
     uint16_t port;
 };
 
@@ -38,31 +47,11 @@ static const struct {
     {api_monitoring_routes, &api_monitoring_route_count},
     {api_escalation_routes, &api_escalation_route_count},
     {api_hotspots_routes, &api_hotspots_route_count},
+    {api_incident_routes, &api_incident_route_count},
+    {api_metrics_routes, &api_metrics_route_count},
+    {api_dashboard_routes, &api_dashboard_route_count},
+    {api_roles_routes, &api_roles_route_count},
 };
-
-static bool path_matches(const struct route *rt, const char *url, char *param, size_t cap)
-{
-    if (!rt->has_param) {
-        return strcmp(rt->path, url) == 0;
-    }
-    size_t n = strlen(rt->path);
-    if (strncmp(rt->path, url, n) != 0) {
-        return false;
-    }
-    const char *rest = url + n;
-    size_t len = strlen(rest);
-    size_t suffix = rt->suffix != NULL ? strlen(rt->suffix) : 0;
-    if (len <= suffix || strcmp(rest + len - suffix, rt->suffix != NULL ? rt->suffix : "") != 0) {
-        return false;
-    }
-    len -= suffix;
-    if (len >= cap || memchr(rest, '/', len) != NULL) {
-        return false;
-    }
-    memcpy(param, rest, len);
-    param[len] = '\0';
-    return true;
-}
 
 /* Finds the route for method and url. When the path exists under other methods, returns NULL
  * and lists them in allow (for 405). */
@@ -73,7 +62,8 @@ static const struct route *route_find(const char *method, const char *url, char 
     for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
         for (unsigned i = 0; i < *route_tables[t].count; i++) {
             const struct route *rt = &route_tables[t].routes[i];
-            if (!path_matches(rt, url, param, cap)) {
+            const struct lia_route_path pattern = {rt->path, rt->has_param, rt->suffix, rt->infix};
+            if (!lia_route_match(&pattern, url, param, cap)) {
                 continue;
             }
             if (strcmp(rt->method, method) == 0) {
@@ -108,16 +98,10 @@ static void add_cors_headers(const struct req *r, struct MHD_Response *resp)
     MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, Retry-After");
 }
 
-static enum MHD_Result queue(struct req *r, unsigned status, const char *body, size_t len,
-                             const char *allow)
+/* Adds the headers every answer carries and queues resp (destroyed here). */
+static enum MHD_Result queue_response(struct req *r, unsigned status, struct MHD_Response *resp,
+                                      const char *allow)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (resp == NULL) {
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow != NULL) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     }
@@ -131,6 +115,9 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *body, s
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE || status == MHD_HTTP_TOO_MANY_REQUESTS) {
         char secs[24];
         int64_t retry = r->snap != NULL ? r->snap->cfg->retry_after_s : 5;
+        if (r->retry_after_s > 0) {
+            retry = r->retry_after_s;
+        }
         snprintf(secs, sizeof(secs), "%lld", (long long)retry);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
@@ -142,6 +129,57 @@ static enum MHD_Result queue(struct req *r, unsigned status, const char *body, s
     r->status = status;
     r->replied = true;
     return ret;
+}
+
+static enum MHD_Result queue(struct req *r, unsigned status, const char *body, size_t len,
+                             const char *allow)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return queue_response(r, status, resp, allow);
+}
+
+enum MHD_Result http_reply_static(struct req *r, const char *content_type, const void *data,
+                                  size_t len, const char *etag)
+{
+    snprintf(r->etag, sizeof(r->etag), "\"%s\"", etag);
+    const char *held = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    bool fresh = held != NULL && strcmp(held, r->etag) == 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        fresh ? 0 : len, fresh ? (void *)"" : (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    /* Revalidated on every load, so a new build is picked up at once; the ETag keeps it cheap. */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    /* The page runs only its own scripts and talks only to this daemon; the token it holds
+     * never leaves for another origin, and no other site may frame it. */
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data:; connect-src 'self'; form-action 'none'; "
+                            "frame-ancestors 'none'; base-uri 'none'");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    return queue_response(r, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp, NULL);
+}
+
+enum MHD_Result http_reply_text(struct req *r, const char *content_type, struct lia_buf *body)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        body->len, (void *)lia_buf_str(body), MHD_RESPMEM_MUST_COPY);
+    lia_buf_fini(body);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return queue_response(r, MHD_HTTP_OK, resp, NULL);
 }
 
 static enum MHD_Result hash_argument(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -157,10 +195,11 @@ static enum MHD_Result hash_argument(void *cls, enum MHD_ValueKind kind, const c
 bool http_not_modified(struct req *r, uint64_t version, int64_t minute)
 {
     /* The answer depends on the data (version), the sliding window (minute), the path and
-     * query, and the configuration that shaped it. */
+     * query, the configuration that shaped it, and whether it is marked stale. */
     uint64_t h = lia_hash_str(r->path);
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, hash_argument, &h);
-    snprintf(r->etag, sizeof(r->etag), "W/\"%llx-%llx-%llx\"", (unsigned long long)version,
+    snprintf(r->etag, sizeof(r->etag), "W/\"%s%llx-%llx-%llx\"",
+             app_database_unreachable(r->app) ? "stale-" : "", (unsigned long long)version,
              (unsigned long long)minute, (unsigned long long)(h ^ r->snap->generation));
     const char *held = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
     if (held == NULL || strcmp(held, r->etag) != 0) {
@@ -214,6 +253,7 @@ static enum MHD_Result reply_error_allow(struct req *r, enum lia_errcode code, c
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     unsigned status = (unsigned)lia_errcode_http_status(code);
+    metrics_http_error(r->route, code);
     enum MHD_Result ret = queue(r, status, text, strlen(text), allow);
     free(text);
     return ret;
@@ -298,10 +338,84 @@ static enum MHD_Result preflight(struct req *r, const char *allow)
     return ret;
 }
 
+/* Header lines and their bytes, counted before anything else looks at them. */
+struct header_tally {
+    size_t count;
+    size_t bytes;
+};
+
+static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    struct header_tally *t = cls;
+    t->count++;
+    /* "Key: value\r\n" as it came over the wire. */
+    t->bytes += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* libmicrohttpd refuses headers that overflow its per-connection memory with a bare answer of
+ * its own; that memory is set well above http.max_header_bytes so that this check, with a JSON
+ * body, is what clients normally meet. Returns 0, or -1 with err. */
+static int check_headers(struct req *r, const char *url, struct lia_err *err)
+{
+    const struct lia_config *cfg = r->snap->cfg;
+    struct header_tally t = {0, strlen(r->method) + strlen(url) + 12};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, tally_header, &t);
+    if (t.count > cfg->max_headers) {
+        return lia_err_set(err, LIA_E_HEADERS_TOO_LARGE, NULL,
+                           "%zu header lines; at most %u are accepted", t.count,
+                           (unsigned)cfg->max_headers);
+    }
+    if (t.bytes > cfg->max_header_bytes) {
+        return lia_err_set(err, LIA_E_HEADERS_TOO_LARGE, NULL,
+                           "request line and headers are %zu bytes; at most %llu are accepted",
+                           t.bytes, (unsigned long long)cfg->max_header_bytes);
+    }
+    return 0;
+}
+
+/* Per-source and per-token rate limits, decided before the body is read. Returns 0, or -1 with
+ * err and the wait in r->retry_after_s. */
+static int check_rate(struct http_server *s, struct req *r, struct lia_err *err)
+{
+    const struct lia_config *cfg = r->snap->cfg;
+    int64_t now_ms = clock_mono_ns() / 1000000;
+    int64_t wait_ms = 0;
+    const char *what = NULL;
+    const char *name = NULL;
+    if (r->token != NULL) {
+        wait_ms = ratelimits_take(
+            s->limits, RATELIMIT_TOKEN, r->token->name,
+            lia_rate_effective(r->token->rate_per_s, cfg->rate.token_per_s),
+            r->token->rate_burst != 0 ? r->token->rate_burst : cfg->rate.token_burst, now_ms);
+        what = "token";
+        name = r->token->name;
+    }
+    const struct lia_source *src =
+        r->log_source != NULL ? lia_config_source(cfg, r->log_source) : NULL;
+    if (wait_ms == 0 && src != NULL) {
+        wait_ms = ratelimits_take(s->limits, RATELIMIT_SOURCE, src->name,
+                                  lia_rate_effective(src->rate_per_s, cfg->rate.source_per_s),
+                                  src->rate_burst != 0 ? src->rate_burst : cfg->rate.source_burst,
+                                  now_ms);
+        what = "source";
+        name = src->name;
+    }
+    if (wait_ms == 0) {
+        return 0;
+    }
+    r->retry_after_s = (wait_ms + 999) / 1000;
+    return lia_err_set(err, LIA_E_RATE_LIMITED, NULL,
+                       "%s \"%s\" is over its rate limit; retry in %lld s", what, name,
+                       (long long)r->retry_after_s);
+}
+
 /* Bearer tokens for every route that asks for a scope. Returns 0, or -1 with err. */
 static int authorize(struct req *r, struct lia_err *err)
 {
-    if (r->route->scope == 0) {
+    if (r->route->scope == 0 || (r->route->public_when != NULL && r->route->public_when(r))) {
         return 0;
     }
     static const char bearer[] = "Bearer ";
@@ -315,6 +429,7 @@ static int authorize(struct req *r, struct lia_err *err)
         return lia_err_set(err, LIA_E_UNAUTHORIZED, NULL, "unknown bearer token");
     }
     r->log_token = token->name;
+    r->token = token;
     if (!lia_token_allows(token, (enum lia_scope)r->route->scope)) {
         return lia_err_set(err, LIA_E_FORBIDDEN, NULL, "token \"%s\" lacks the %s scope",
                            token->name, lia_scope_name((enum lia_scope)r->route->scope));
@@ -340,6 +455,10 @@ static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *
     if (atomic_load(&s->app->draining)) {
         return http_reply_error(r, LIA_E_UNAVAILABLE, "liaisond is shutting down; retry");
     }
+    struct lia_err err;
+    if (check_headers(r, url, &err) != 0) {
+        return http_reply_err(r, &err);
+    }
     char allow[64];
     r->route = route_find(method, url, r->param, sizeof(r->param), allow, sizeof(allow));
     if (r->route == NULL) {
@@ -351,8 +470,7 @@ static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *
         }
         return http_reply_error(r, LIA_E_NOT_FOUND, "no such endpoint");
     }
-    struct lia_err err;
-    if (authorize(r, &err) != 0 || first_call_checks(r, &err) != 0) {
+    if (authorize(r, &err) != 0 || first_call_checks(r, &err) != 0 || check_rate(s, r, &err) != 0) {
         return http_reply_err(r, &err);
     }
     return MHD_YES;
@@ -409,6 +527,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
                  r->log_token != NULL ? " token=" : "", r->log_token != NULL ? r->log_token : "",
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
     }
+    metrics_http_request(r->route, r->status, clock_mono_ns() - r->start_ns);
     lia_ticket_fini(&r->item.ticket);
     free(r->item.keys);
     lia_buf_fini(&r->body);
@@ -450,6 +569,62 @@ static int resolve_listen(const struct lia_config *cfg, struct sockaddr_storage 
     return 0;
 }
 
+#define PEM_MAX_BYTES (1024 * 1024)
+
+/* Reads a PEM file into a new string, or returns NULL after logging. A private key must not be
+ * readable by group or others, as secret files must not be. */
+static char *read_pem(const char *key, const char *path, bool private_key)
+{
+    char *text = NULL;
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        log_errorx("%s: cannot open %s: %s", key, path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > PEM_MAX_BYTES) {
+        log_errorx("%s: %s is not a regular file of at most %d bytes", key, path, PEM_MAX_BYTES);
+        goto out;
+    }
+    if (private_key && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        log_errorx("%s: %s is accessible to group or others (mode %03o); chmod 600 it", key, path,
+                   (unsigned)(st.st_mode & 0777));
+        goto out;
+    }
+    text = xcalloc(1, (size_t)st.st_size + 1);
+    if (fread(text, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        log_errorx("%s: cannot read %s", key, path);
+        free(text);
+        text = NULL;
+    }
+out:
+    fclose(f);
+    return text;
+}
+
+static void free_pem(char *text)
+{
+    if (text != NULL) {
+        explicit_bzero(text, strlen(text));
+        free(text);
+    }
+}
+
+/* Loads the certificate and key when TLS is configured. Returns 0, or -1 after logging. */
+static int load_tls(struct http_server *s, const struct lia_config *cfg)
+{
+    if (cfg->tls_cert_file == NULL) {
+        return 0;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        log_errorx("http.tls_cert_file is set but libmicrohttpd was built without TLS");
+        return -1;
+    }
+    s->tls_cert = read_pem("http.tls_cert_file", cfg->tls_cert_file, false);
+    s->tls_key = read_pem("http.tls_key_file", cfg->tls_key_file, true);
+    return s->tls_cert != NULL && s->tls_key != NULL ? 0 : -1;
+}
+
 struct http_server *http_start(struct app *app, const struct lia_config *cfg)
 {
     struct sockaddr_storage addr;
@@ -459,26 +634,42 @@ struct http_server *http_start(struct app *app, const struct lia_config *cfg)
     }
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->app = app;
+    s->limits = ratelimits_new();
+    if (load_tls(s, cfg) != 0) {
+        goto fail;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0) |
+                     (s->tls_cert != NULL ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls[] = {
+        {s->tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->connection_timeout_ms / 1000),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes * 2 + 16 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (s->mhd == NULL) {
-        log_errorx("cannot listen on %s:%u (address in use or not permitted)", cfg->listen_host,
-                   cfg->listen_port);
-        free(s);
-        return NULL;
+        log_errorx("cannot listen on %s:%u (address in use, not permitted, or a TLS certificate "
+                   "and key that do not fit)",
+                   cfg->listen_host, cfg->listen_port);
+        goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info != NULL ? info->port : cfg->listen_port;
     return s;
+fail:
+    ratelimits_free(s->limits);
+    free_pem(s->tls_cert);
+    free_pem(s->tls_key);
+    free(s);
+    return NULL;
 }
 
 uint16_t http_port(const struct http_server *s)
@@ -514,5 +705,8 @@ void http_stop(struct http_server *s)
         return;
     }
     MHD_stop_daemon(s->mhd);
+    ratelimits_free(s->limits);
+    free_pem(s->tls_cert);
+    free_pem(s->tls_key);
     free(s);
 }

@@ -34,10 +34,12 @@ struct req {
     int64_t start_ns;
     const char *method;
     char path[128];
-    const char *log_source; /* source name for the access log, or NULL */
-    const char *log_token;  /* token name for the access log, or NULL */
-    char etag[48];          /* sent with a 200 when set */
-    int64_t wait_until_ms;  /* a long poll's deadline, 0 when not waiting */
+    const char *log_source;        /* source name for the access log, or NULL */
+    const char *log_token;         /* token name for the access log, or NULL */
+    const struct lia_token *token; /* the bearer token that authorized it, or NULL */
+    int64_t retry_after_s;         /* Retry-After of a 429 when set, else batch.retry_after */
+    char etag[48];                 /* sent with a 200 when set */
+    int64_t wait_until_ms;         /* a long poll's deadline, 0 when not waiting */
     struct ingest_item item;
 };
 
@@ -45,16 +47,20 @@ struct req {
 typedef enum MHD_Result route_handler_fn(struct req *r);
 /* Optional check on the first call, before the body is read; returns 0 or -1 with err. */
 typedef int route_precheck_fn(struct req *r, struct lia_err *err);
+/* Optional: true when this request may skip the route's token (GET /metrics from loopback). */
+typedef bool route_public_fn(const struct req *r);
 
 struct route {
     const char *method;
     const char *path; /* exact path, or a prefix ending in '/' when has_param */
     bool has_param;
     const char *suffix; /* with has_param: what follows the parameter ("/ack"), or NULL */
+    const char *infix;  /* with has_param: between two parameters ("/roles/"), or NULL */
     bool json_body;     /* the body must be JSON; any body is bounded by http.max_body_bytes */
     unsigned scope;     /* enum lia_scope a bearer token must allow; 0 = no token needed */
     route_precheck_fn *precheck;
     route_handler_fn *handler;
+    route_public_fn *public_when;
 };
 
 struct http_server;
@@ -95,6 +101,14 @@ bool http_not_modified(struct req *r, uint64_t version, int64_t minute);
  * answer do not count. */
 enum MHD_Result http_reply_json_validated(struct req *r, json_t *body, const char *content);
 
+/* Queues a static asset (data must outlive the server) with its strong ETag, or 304 when the
+ * client holds it (If-None-Match); browser hardening headers (CSP, nosniff) come with it. */
+enum MHD_Result http_reply_static(struct req *r, const char *content_type, const void *data,
+                                  size_t len, const char *etag);
+
+/* Queues a 200 whose body is the text in body (finalised here), of content_type. */
+enum MHD_Result http_reply_text(struct req *r, const char *content_type, struct lia_buf *body);
+
 /* Suspends the connection so a worker can finish it; pair with http_resume from any thread. */
 void http_suspend(struct req *r);
 void http_resume(struct req *r);
@@ -112,5 +126,13 @@ extern const struct route api_escalation_routes[];
 extern const unsigned api_escalation_route_count;
 extern const struct route api_hotspots_routes[];
 extern const unsigned api_hotspots_route_count;
+extern const struct route api_incident_routes[];
+extern const unsigned api_incident_route_count;
+extern const struct route api_metrics_routes[];
+extern const unsigned api_metrics_route_count;
+extern const struct route api_dashboard_routes[];
+extern const unsigned api_dashboard_route_count;
+extern const struct route api_roles_routes[];
+extern const unsigned api_roles_route_count;
 
 #endif

@@ -7,6 +7,7 @@
 #include "bucket.h"
 #include "ticket.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ enum ingest_outcome {
     INGEST_DUPLICATE,   /* a redelivery, stored once already */
     INGEST_UNAVAILABLE, /* the database cannot take it now; the sender should retry */
     INGEST_FAILED,      /* the database refused it for another reason */
+    INGEST_SPOOLED,     /* the database is unreachable: durable in the local spool instead */
 };
 
 struct ingest_item {
@@ -31,6 +33,7 @@ struct ingest_item {
     const char *raw; /* payload to keep, or NULL; borrowed */
     size_t raw_len;
     enum ingest_outcome outcome;
+    bool counted; /* detection counted it already, when it was spooled */
     /* Called once by a batcher thread when outcome is final. */
     void (*done)(struct ingest_item *item, void *ctx);
     void *done_ctx;

@@ -2,6 +2,7 @@
 /* liaisond's entry point: command line, start-up order, signals, reload and shutdown order.
  * Every concern lives in its own module; this file only sequences them. */
 #include "api_escalation.h"
+#include "api_ingest.h"
 #include "app.h"
 #include "batcher.h"
 #include "clock.h"
@@ -16,6 +17,11 @@
 #include "notifier.h"
 #include "pgpool.h"
 #include "replay_cmd.h"
+#include "replica.h"
+#include "retention.h"
+#include "role_reminders.h"
+#include "sdnotify.h"
+#include "spool.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -48,8 +54,8 @@ static void store_escalation_events(struct app *app)
     }
     PGconn *conn = pgpool_get(app->pool, 0);
     struct snapshot *snap = app_snapshot(app);
-    bool stored =
-        conn != NULL && escalation_store_events(conn, snap->cfg, app->engine, events, n) == 0;
+    bool stored = conn != NULL && escalation_store_events(conn, snap->cfg, app->engine, app->leader,
+                                                          events, n) == 0;
     snapshot_release(snap);
     if (conn != NULL) {
         pgpool_put(app->pool, conn);
@@ -98,10 +104,14 @@ static const char usage_text[] =
     "  LIAISON_SECRET_<SOURCE>     secret of a source (name upper-cased, - and . as _)\n"
     "  LIAISON_NOTIFY_URL_<NAME>   url of a notification target (named the same way)\n"
     "  LIAISON_NOTIFY_KEY_<NAME>   its PagerDuty routing key or webhook signing secret\n"
+    "  NOTIFY_SOCKET, WATCHDOG_USEC  set by systemd (Type=notify): READY=1, STATUS=,\n"
+    "                              WATCHDOG=1 and STOPPING=1; see deploy/liaisond.service\n"
     "\n"
     "Endpoints:\n"
     "  POST /v1/webhooks/{source}  a helpdesk delivers one ticket event; 202 once stored,\n"
-    "                              200 {\"duplicate\":true} for a redelivery\n"
+    "                              200 {\"duplicate\":true} for a redelivery; while the\n"
+    "                              database is down 202 {\"spooled\":true} once fsync'd to\n"
+    "                              spool.dir, 503 with Retry-After when the spool is full\n"
     "  GET  /v1/buckets            per value of a dimension: count, expected, ratio, accounts\n"
     "  GET  /v1/series             counts and expectation of one bucket over time\n"
     "  GET  /v1/dimensions         the values of every dimension seen in a window\n"
@@ -114,8 +124,31 @@ static const char usage_text[] =
     "                              that explain a window's excess; ?window=1h&limit=&where=\n"
     "  POST /v1/monitoring/alertmanager  Alertmanager's webhook (bearer or basic auth)\n"
     "  POST /v1/monitoring/signals       firing/resolved signals from other monitoring\n"
+    "  GET  /v1/alerts             alerts firing or changed in ?from=-6h&to=now, with their\n"
+    "                              fire/resolve events\n"
+    "  POST /v1/incidents          open an incident: {\"title\",\"severity\",\"commander\",\n"
+    "                              \"liaison\",\"links\",\"escalation\"}; GET lists them\n"
+    "  GET|PATCH /v1/incidents/{id}  the incident and its timeline; PATCH {\"who\",\n"
+    "                              \"severity\",\"status\"} (open, mitigated, closed)\n"
+    "  POST /v1/incidents/{id}/decisions  {\"who\",\"what\",\"why\",\"channel\",\"at\",\"cites\"}\n"
+    "  POST /v1/incidents/{id}/notes  {\"who\",\"type\":\"went-well|went-wrong|note\",\"text\"}\n"
+    "  POST /v1/incidents/{id}/escalations  attach an escalation and its buckets\n"
+    "  GET  /v1/incidents/{id}/sla  accounts affected, by tier, with SLA terms (also\n"
+    "                              GET /v1/escalations/{id}/sla)\n"
+    "  GET  /v1/incidents/{id}/status  stakeholder summary; ?format=text for the text\n"
+    "  GET  /v1/incidents/{id}/report  post-incident report; ?format=md|json\n"
+    "  GET  /v1/incidents/{id}/roles  who holds each role, for how long, hand-offs due\n"
+    "  POST /v1/incidents/{id}/roles/{role}  hand a role on: {\"who\",\"holder\",\"note\"}\n"
+    "  POST /v1/incidents/{id}/roles/{role}/relief  the holder asks for a hand-off:\n"
+    "                              {\"who\",\"note\"}; reminders go to the notification\n"
+    "                              targets after roles.limit, every roles.reminder_interval\n"
+    "  GET  /                      the dashboard, for people (sign in with a read token)\n"
+    "  GET  /metrics               Prometheus text format (read token; see metrics.public)\n"
     "  GET  /healthz               200 while the process runs\n"
-    "  GET  /readyz                200 when the database is reachable and migrated\n"
+    "  GET  /readyz                200 when the database is reachable and migrated; else 503\n"
+    "                              with \"database\" and the tickets \"spooled\" meanwhile;\n"
+    "                              \"leader\": whether this replica runs detection and\n"
+    "                              notifications (the escalation routes answer only there)\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop gracefully (in-flight tickets are committed first);\n"
     "SIGHUP reloads sources, secrets and limits from the configuration file.\n";
@@ -345,8 +378,16 @@ static int cmd_serve(const struct options *opt)
         .writers = cfg->batch_writers,
         .max_pending = cfg->batch_max_pending,
     };
-    app.batcher = batcher_start(url, &limits, record_stored, app.engine);
-    app.notifier = notifier_start(&app, url);
+    char *spool_dir = spool_dir_for(cfg);
+    app.spool = spool_open(spool_dir, cfg->spool_max_bytes, api_ingest_rekey_replayed, &app);
+    if (app.spool == NULL) {
+        fatalx("cannot use the spool directory %s (spool.dir)", spool_dir);
+    }
+    free(spool_dir);
+    app.batcher = batcher_start(url, &limits, app.spool, record_stored, app.engine);
+    struct replica *replica = replica_start(&app, url, cfg);
+    struct retention *retention = retention_start(&app, url);
+    struct role_reminders *reminders = role_reminders_start(&app, url);
     struct http_server *http = http_start(&app, cfg);
     if (http == NULL) {
         fatalx("cannot start the HTTP server");
@@ -359,11 +400,18 @@ static int cmd_serve(const struct options *opt)
     bool ready = false;
     int64_t next_schema_check_ms = 0;
     int64_t next_fold_ms = 0;
+    /* systemd's watchdog hears from this loop, so a wedged loop gets the process restarted. */
+    int64_t watchdog_ms = sdnotify_watchdog_ms();
+    int64_t next_watchdog_ns = 0;
     for (;;) {
         struct timespec tick = ready ? (struct timespec){1, 0} : (struct timespec){0, 50000000};
+        if (ready && watchdog_ms > 0 && watchdog_ms < 1000) {
+            tick = (struct timespec){0, watchdog_ms * 1000000};
+        }
         int sig = sigtimedwait(&signals, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             log_info("signal %d: stopping", sig);
+            sdnotify_send("STOPPING=1");
             break;
         }
         if (sig == SIGHUP) {
@@ -371,6 +419,10 @@ static int cmd_serve(const struct options *opt)
             continue;
         }
         int64_t now_ms = clock_wall_ms();
+        if (watchdog_ms > 0 && clock_mono_ns() >= next_watchdog_ns) {
+            next_watchdog_ns = clock_mono_ns() + watchdog_ms * 1000000;
+            sdnotify_send("WATCHDOG=1");
+        }
         if (!atomic_load(&app.schema_current) && now_ms >= next_schema_check_ms) {
             next_schema_check_ms = now_ms + 1000;
             if (check_schema(url, opt->migrate) == 1) {
@@ -384,6 +436,7 @@ static int cmd_serve(const struct options *opt)
             rebuilt = engine_rebuild(app.engine, url, now_ms) == 0;
         }
         engine_advance(app.engine, now_ms);
+        replica_tick(replica, now_ms);
         store_escalation_events(&app);
         api_escalation_wake(&app, now_ms);
         if (rebuilt && now_ms >= next_fold_ms) {
@@ -393,6 +446,7 @@ static int cmd_serve(const struct options *opt)
         if (!ready && atomic_load(&app.schema_current) && batcher_is_connected(app.batcher)) {
             ready = true;
             log_info("ready");
+            sdnotify_send("READY=1");
             if (opt->ready_file != NULL) {
                 write_ready_file(opt->ready_file, http_port(http));
             }
@@ -407,12 +461,17 @@ static int cmd_serve(const struct options *opt)
         log_warnx("requests still in flight after %d ms", DRAIN_TIMEOUT_MS);
     }
     batcher_stop(app.batcher);
+    spool_close(app.spool);
+    app.spool = NULL;
+    retention_stop(retention);
+    role_reminders_stop(reminders);
     notifier_stop(app.notifier);
     app.notifier = NULL; /* events stored from here on are sent at the next start */
     http_wait_idle(http, DRAIN_TIMEOUT_MS);
     http_stop(http);
     fold_bucket_deltas(&app);
     store_escalation_events(&app);
+    replica_stop(replica);
     pgpool_free(app.pool);
     engine_free(app.engine);
     snapshot_release(engine_snap);

@@ -6,6 +6,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "notify.h"
 #include "store.h"
 
@@ -265,6 +266,7 @@ static bool record(struct notifier *n, const struct lia_notify_policy *policy,
     char delay[24];
     uint32_t attempts = row->attempts + 1;
     PGresult *res;
+    metrics_notification(row->target, verdict);
 
     snprintf(id, sizeof(id), "%" PRId64, row->id);
     snprintf(count, sizeof(count), "%" PRIu32, attempts);
@@ -353,8 +355,9 @@ static int deliver_one(struct notifier *n, const struct lia_config *cfg)
     }
 out:
     PQclear(res);
-    /* A shutdown that abandoned the send rolls back, leaving the row as it was. */
-    bool commit = result == 1 && !atomic_load(&n->stopping);
+    /* A send abandoned for shutdown recorded nothing, so committing leaves its row as it was;
+     * one that finished commits even while stopping, or the next leader would send it again. */
+    bool commit = result == 1;
     res = PQexec(n->conn, commit ? "COMMIT" : "ROLLBACK");
     if (!command_ok(res, PGRES_COMMAND_OK)) {
         result = -1;

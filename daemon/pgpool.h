@@ -15,7 +15,9 @@ struct pgpool *pgpool_new(const char *url, unsigned size);
 void pgpool_free(struct pgpool *p);
 
 /* Takes a connection, waiting at most wait_ms for one to be free. Returns NULL when none is
- * free in time or the database is unreachable (logged). */
+ * free in time or the database is unreachable (logged). After a failed connect, new ones are
+ * attempted only after a backoff (100 ms, doubling up to 5 s); until then this returns NULL at
+ * once. */
 PGconn *pgpool_get(struct pgpool *p, int wait_ms);
 /* Returns conn; broken connections are closed instead of kept. */
 void pgpool_put(struct pgpool *p, PGconn *conn);

@@ -6,6 +6,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "mem.h"
+#include "metrics.h"
 #include "semver.h"
 
 #include <jansson.h>
@@ -116,6 +117,7 @@ static const char lock_sql[] =
  * stderr unless debugging. */
 void store_log(enum log_level level, const char *what, const char *message)
 {
+    metrics_db_message(level);
     if (!log_enabled(level)) {
         return;
     }
@@ -137,6 +139,7 @@ PGconn *store_connect(const char *url)
     const char *const keys[] = {"dbname", "application_name", "connect_timeout", NULL};
     const char *const values[] = {url, "liaisond", "5", NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
+    metrics_db_connect(PQstatus(conn) == CONNECTION_OK);
     if (PQstatus(conn) != CONNECTION_OK) {
         store_log(LOG_WARN, "database connection failed", PQerrorMessage(conn));
         PQfinish(conn);
@@ -155,8 +158,10 @@ enum store_result store_classify(PGconn *conn, const PGresult *res)
     if (state == NULL) {
         return STORE_DOWN;
     }
+    /* 25006: a read-only server (a standby, or a primary being demoted in a failover); a new
+     * connection with target_session_attrs=read-write finds the primary. */
     if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
-        strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
+        strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 || strcmp(state, "25006") == 0) {
         return STORE_DOWN;
     }
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
@@ -189,9 +194,9 @@ bool store_prepare_writer(PGconn *conn)
     return ok;
 }
 
-/* Appends one item as a JSON object with the short keys ingest_sql reads. Written directly:
- * this runs for every ticket, and building a jansson tree first doubles its cost. */
-static void append_item(struct lia_buf *b, const struct ingest_item *item, size_t index)
+/* Written directly: this runs for every ticket, and building a jansson tree first doubles its
+ * cost. */
+void store_item_json(struct lia_buf *b, const struct ingest_item *item, size_t index)
 {
     const struct lia_ticket *t = &item->ticket;
     lia_buf_printf(b, "{\"o\":%zu,\"s\":", index);
@@ -353,7 +358,7 @@ static enum store_result run_ingest(PGconn *conn, struct ingest_item *const *ite
     lia_buf_append_str(&param, "[");
     for (size_t i = 0; i < n; i++) {
         lia_buf_append_str(&param, i > 0 ? "," : "");
-        append_item(&param, items[i], i);
+        store_item_json(&param, items[i], i);
     }
     lia_buf_append_str(&param, "]");
 

@@ -4,6 +4,7 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include "buf.h"
 #include "ingest_item.h"
 #include "log.h"
 
@@ -31,6 +32,11 @@ bool store_prepare_writer(PGconn *conn);
 
 /* Classifies a failed result (or a NULL result) on conn. */
 enum store_result store_classify(PGconn *conn, const PGresult *res);
+
+/* Appends item as the JSON object (with the short keys ingest_sql reads) that store_ingest
+ * sends for it as element index; the spool keeps tickets in the same form. Cannot fail unless
+ * b reaches its maximum. */
+void store_item_json(struct lia_buf *b, const struct ingest_item *item, size_t index);
 
 /* Stores items[0..n) in one transaction: each delivery recorded for deduplication, new tickets
  * inserted, updates applied. Items must not share (source, event_id) or (source, ticket id).

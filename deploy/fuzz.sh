@@ -31,7 +31,7 @@ seconds=${FUZZ_SECONDS:-600}
 jobs=${FUZZ_JOBS:-$(nproc)}
 all_targets=(fuzz_config fuzz_ingest_freshdesk fuzz_ingest_front fuzz_ingest_generic
              fuzz_ingest_helpscout fuzz_ingest_intercom fuzz_ingest_jira fuzz_ingest_zendesk
-             fuzz_json fuzz_time_semver_country)
+             fuzz_json fuzz_query fuzz_route fuzz_time_semver_country)
 
 mode=run
 case ${1:-} in

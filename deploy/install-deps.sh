@@ -6,7 +6,9 @@
 #   deploy/install-deps.sh [--runtime] [--bench] [--fuzz] [--all]
 #
 #   (default)   build, run and test: compiler, CMake, libraries, cmocka, PostgreSQL,
-#               clang-format (lint tests), curl and prometheus-alertmanager (its integration test)
+#               clang-format (lint tests), curl, prometheus-alertmanager (its integration test)
+#               and prometheus (promtool checks /metrics and the shipped alert rules),
+#               chromium and Node.js with npm (the dashboard's browser test)
 #   --runtime   build and run only (what deploy/quickstart.sh needs)
 #   --bench     add the benchmark tools: wrk, nginx-light (with its echo module), pgbench
 #   --fuzz      add clang and its libFuzzer runtime
@@ -14,12 +16,16 @@
 set -euo pipefail
 
 usage() {
-    sed -n '3,14s/^# \{0,1\}//p' "$0"
+    sed -n '3,16s/^# \{0,1\}//p' "$0"
 }
 
 runtime=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libyaml-dev
          libssl-dev libcurl4-openssl-dev libcmocka-dev postgresql)
-testing=(clang-format curl prometheus-alertmanager)
+testing=(clang-format curl prometheus-alertmanager prometheus chromium nodejs)
+# Debian's nodejs comes without npm; builds of Node.js from elsewhere bring their own.
+if ! command -v npm >/dev/null 2>&1; then
+    testing+=(npm)
+fi
 bench=(wrk nginx-light libnginx-mod-http-echo postgresql-contrib)
 fuzz=(clang libclang-rt-14-dev)
 

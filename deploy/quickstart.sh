@@ -63,7 +63,9 @@ elif ! config_names_database "$config"; then
 fi
 
 rm -f "$ready"
-"$bin" serve --migrate --config "$config" --ready-file "$ready" &
+mkdir -p state
+# The spool (tickets kept while the database is down) goes to state/spool, not next to the config.
+STATE_DIRECTORY=$PWD/state "$bin" serve --migrate --config "$config" --ready-file "$ready" &
 daemon_pid=$!
 # liaisond stops gracefully on SIGTERM; it is a background job, so the shell forwards Ctrl-C.
 trap 'kill -TERM "$daemon_pid" 2>/dev/null' INT TERM

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The whole test suite, as CI runs it: installs the Debian packages, then
+# The whole test suite, as CI runs it: installs the Debian packages and the browser test's
+# npm packages (tests/browser), then
 #   1. build/release: Release with -Werror, full ctest
 #   2. build/asan:    Debug with AddressSanitizer + UndefinedBehaviorSanitizer, full ctest,
 #                     every run a leak check
 #   3. short smoke runs of the benchmarks (tests/bench/ingest.sh, read.sh, detect.sh,
-#      hotspot.sh, --smoke)
+#      hotspot.sh, soak.sh, --smoke)
 #   4. the fuzz smoke (tests/fuzz/smoke.sh), when the tree has one
 # It runs every step even after a failure, ends with one summary line and exits non-zero when
 # anything failed.
@@ -21,6 +22,12 @@ if [ -f tests/fuzz/smoke.sh ]; then
 fi
 if ! bash deploy/install-deps.sh "${deps[@]}"; then
     echo "test.sh: installing dependencies failed"
+    exit 1
+fi
+# The dashboard's browser test drives Chromium with playwright-core, pinned in
+# tests/browser/package-lock.json.
+if ! npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; then
+    echo "test.sh: installing the browser test's npm packages failed"
     exit 1
 fi
 
@@ -82,7 +89,7 @@ test_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 build_and_test asan -DCMAKE_BUILD_TYPE=Debug -DLIAISON_SANITIZE=ON -DLIAISON_WERROR=ON
 
-for bench in ingest read detect hotspot; do
+for bench in ingest read detect hotspot soak; do
     echo "== test.sh: $bench benchmark smoke"
     if [ "$release_ok" = 1 ]; then
         if tests/bench/$bench.sh --smoke --liaisond build/release/daemon/liaisond; then

@@ -41,6 +41,46 @@ int lia_dimension_from_name(const char *name)
     return -1;
 }
 
+int lia_dimension_mask(const char *list, unsigned *mask, struct lia_err *err)
+{
+    *mask = 0;
+    if (strcmp(list, "all") == 0) {
+        *mask = (1u << LIA_DIM_COUNT) - 1;
+        return 0;
+    }
+    int rc = 0;
+    for (const char *p = list; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        const char *next = p[n] == ',' ? p + n + 1 : p + n;
+        while (n > 0 && *p == ' ') {
+            p++;
+            n--;
+        }
+        while (n > 0 && p[n - 1] == ' ') {
+            n--;
+        }
+        if (n == 0) {
+            p = next;
+            continue;
+        }
+        char name[32];
+        int dim = -1;
+        if (n < sizeof(name)) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            dim = lia_dimension_from_name(name);
+        }
+        if (dim >= 0) {
+            *mask |= 1u << dim;
+        } else if (rc == 0) {
+            rc = lia_err_set(err, LIA_E_CONFIG, NULL, "unknown dimension \"%.*s\"",
+                             (int)(n < 64 ? n : 64), p);
+        }
+        p = next;
+    }
+    return rc;
+}
+
 const char *lia_bucket_value(const char *key)
 {
     const char *colon = strchr(key, ':');

@@ -32,6 +32,10 @@ enum lia_dimension {
 const char *lia_dimension_name(enum lia_dimension dim);
 /* Dimension for a name (exact, lower case), or -1; -1 for NULL. */
 int lia_dimension_from_name(const char *name);
+/* Parses a comma-separated list of dimension names (spaces around a name and empty entries
+ * allowed; "all" means every dimension, "" none) into *mask, bit 1 << dim for each. Returns 0, or
+ * -1 with err (LIA_E_CONFIG) naming the first unknown name; *mask then holds the known ones. */
+int lia_dimension_mask(const char *list, unsigned *mask, struct lia_err *err);
 
 struct lia_bucket_key {
     enum lia_dimension dim;

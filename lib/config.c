@@ -9,10 +9,13 @@
 #include "bucket.h"
 #include "country.h"
 #include "escalation.h"
+#include "incident_status.h"
 #include "jsonutil.h"
 #include "mem.h"
 #include "notify.h"
 #include "parse.h"
+#include "ratelimit.h"
+#include "roles.h"
 #include "signature.h"
 
 #include <arpa/inet.h>
@@ -127,6 +130,31 @@ static const struct lia_config_key keys[] = {
      .reloadable = true,
      .offset = CFG(max_json_depth),
      .doc = "deepest JSON nesting accepted; deeper gets 400 too_deep"},
+    {.name = "http.max_headers",
+     .type = "uint",
+     .def = "64",
+     .kind = LIA_CONFIG_UINT,
+     .min = 8,
+     .max = 1000,
+     .reloadable = true,
+     .offset = CFG(max_headers),
+     .doc = "request header lines at most; more, or more than max_header_bytes, gets 431"},
+    {.name = "http.tls_cert_file",
+     .type = "string",
+     .def = "",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = PATH_MAX_LEN,
+     .offset = CFG(tls_cert_file),
+     .doc = "PEM certificate chain; with tls_key_file the listener speaks HTTPS only"},
+    {.name = "http.tls_key_file",
+     .type = "string",
+     .def = "",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = PATH_MAX_LEN,
+     .offset = CFG(tls_key_file),
+     .doc = "PEM private key of tls_cert_file (mode 0600 or stricter)"},
     {.name = "http.cors_origins",
      .type = "list",
      .def = "[]",
@@ -177,6 +205,23 @@ static const struct lia_config_key keys[] = {
      .reloadable = true,
      .offset = CFG(retry_after_s),
      .doc = "Retry-After sent with 503, in whole seconds"},
+    {.name = "spool.dir",
+     .type = "string",
+     .def = "",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = 4095,
+     .offset = CFG(spool_dir),
+     .doc = "where tickets wait while the database is down; \"\": spool/ under "
+            "$STATE_DIRECTORY, else next to this file"},
+    {.name = "spool.max_bytes",
+     .type = "size",
+     .def = "256MiB",
+     .kind = LIA_CONFIG_SIZE,
+     .min = KIB,
+     .max = 1024 * 1024 * MIB,
+     .offset = CFG(spool_max_bytes),
+     .doc = "spool size at most; when full, webhooks get 503 until the database returns"},
     {.name = "log.level",
      .type = "enum",
      .def = "info",
@@ -571,6 +616,153 @@ static const struct lia_config_key keys[] = {
      .reloadable = true,
      .offset = CFG(notify.backoff_max_ms),
      .doc = "longest delay between two deliveries of one notification"},
+    {.name = "ha.lock_interval",
+     .type = "duration",
+     .def = "1s",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 100,
+     .max = 60 * SECOND,
+     .offset = CFG(ha.lock_interval_ms),
+     .doc = "how often a replica tries to become the detection leader, and the leader checks "
+            "its lock"},
+    {.name = "ha.takeover_timeout",
+     .type = "duration",
+     .def = "10s",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = 10 * 60 * SECOND,
+     .offset = CFG(ha.takeover_timeout_ms),
+     .doc = "longest time from the leader's death or isolation until another replica leads"},
+    {.name = "metrics.public",
+     .type = "bool",
+     .def = "false",
+     .kind = LIA_CONFIG_BOOL,
+     .reloadable = true,
+     .offset = CFG(metrics.public_loopback),
+     .doc = "let scrapes from loopback addresses read /metrics without a token"},
+    {.name = "metrics.bucket_dimensions",
+     .type = "string",
+     .def = "",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = 1024ULL,
+     .reloadable = true,
+     .offset = CFG(metrics.bucket_dimensions),
+     .doc = "comma-separated dimensions (or \"all\") whose buckets get series in /metrics"},
+    {.name = "metrics.max_series",
+     .type = "uint",
+     .def = "500",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = 100000ULL,
+     .reloadable = true,
+     .offset = CFG(metrics.max_series),
+     .doc = "buckets exported at most in /metrics, most excess first; the rest are dropped"},
+    {.name = "rate_limit.source",
+     .type = "rate",
+     .def = "off",
+     .kind = LIA_CONFIG_RATE,
+     .reloadable = true,
+     .offset = CFG(rate.source_per_s),
+     .doc =
+         "webhook deliveries per source, like \"100/s\" or \"6000/m\", or off; over it gets 429"},
+    {.name = "rate_limit.source_burst",
+     .type = "uint",
+     .def = "0",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = LIA_RATE_MAX_COUNT,
+     .reloadable = true,
+     .offset = CFG(rate.source_burst),
+     .doc = "deliveries a source may send at once above its rate; 0 = one second's worth"},
+    {.name = "rate_limit.token",
+     .type = "rate",
+     .def = "off",
+     .kind = LIA_CONFIG_RATE,
+     .reloadable = true,
+     .offset = CFG(rate.token_per_s),
+     .doc = "API requests per bearer token, like \"20/s\", or off; over it gets 429"},
+    {.name = "rate_limit.token_burst",
+     .type = "uint",
+     .def = "0",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = LIA_RATE_MAX_COUNT,
+     .reloadable = true,
+     .offset = CFG(rate.token_burst),
+     .doc = "requests a token may send at once above its rate; 0 = one second's worth"},
+    {.name = "retention.tickets",
+     .type = "duration",
+     .def = "0",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 3650 * DAY,
+     .reloadable = true,
+     .offset = CFG(retention.tickets_ms),
+     .doc = "tickets received longer ago are deleted; 0 keeps them (bucket counts stay)"},
+    {.name = "retention.raw_payload",
+     .type = "duration",
+     .def = "7d",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 0,
+     .max = 3650 * DAY,
+     .reloadable = true,
+     .offset = CFG(retention.raw_payload_ms),
+     .doc = "raw payloads (store_raw) received longer ago are cleared; 0 keeps them"},
+    {.name = "retention.interval",
+     .type = "duration",
+     .def = "10m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = DAY,
+     .reloadable = true,
+     .offset = CFG(retention.interval_ms),
+     .doc = "how often expired tickets and payloads are looked for"},
+    {.name = "retention.batch",
+     .type = "uint",
+     .def = "1000",
+     .kind = LIA_CONFIG_UINT,
+     .min = 1,
+     .max = 100000,
+     .reloadable = true,
+     .offset = CFG(retention.batch),
+     .doc = "rows deleted or cleared per statement, so no long lock is held"},
+    {.name = "incident.update_interval",
+     .type = "duration",
+     .def = "30m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = 60 * SECOND,
+     .max = DAY,
+     .reloadable = true,
+     .offset = CFG(incident.update_interval_ms),
+     .doc = "stakeholder updates are due this often from an incident's opening"},
+    {.name = "incident.status_template",
+     .type = "string",
+     .def = "",
+     .kind = LIA_CONFIG_STRING,
+     .min = 0,
+     .max = 4096ULL,
+     .reloadable = true,
+     .offset = CFG(incident.status_template),
+     .doc = "text of GET /v1/incidents/{id}/status with {placeholders}; \"\" = the built-in one"},
+    {.name = "roles.limit",
+     .type = "duration",
+     .def = "2h",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = 7 * DAY,
+     .reloadable = true,
+     .offset = CFG(roles.limit_ms),
+     .doc = "a hand-off is due once one person has held an incident role this long"},
+    {.name = "roles.reminder_interval",
+     .type = "duration",
+     .def = "15m",
+     .kind = LIA_CONFIG_DURATION,
+     .min = SECOND,
+     .max = DAY,
+     .reloadable = true,
+     .offset = CFG(roles.reminder_interval_ms),
+     .doc = "a due hand-off is reminded again this often until it is recorded"},
 };
 
 /* The secret, secret_env and secret_file rows are the "secret kinds": at most one per source. */
@@ -624,6 +816,22 @@ static const struct lia_config_key source_keys[] = {
      .reloadable = true,
      .offset = SRC(store_raw),
      .doc = "keep the raw payload with the ticket"},
+    {.name = "rate_limit",
+     .type = "rate",
+     .def = "default",
+     .kind = LIA_CONFIG_RATE,
+     .reloadable = true,
+     .offset = SRC(rate_per_s),
+     .doc = "deliveries like \"100/s\", off, or default (rate_limit.source)"},
+    {.name = "rate_burst",
+     .type = "uint",
+     .def = "0",
+     .kind = LIA_CONFIG_UINT,
+     .min = 0,
+     .max = LIA_RATE_MAX_COUNT,
+     .reloadable = true,
+     .offset = SRC(rate_burst),
+     .doc = "deliveries at once above the rate; 0 = rate_limit.source_burst"},
     {.name = "mode",
      .type = "string",
      .kind = LIA_CONFIG_STRING,
@@ -1133,6 +1341,11 @@ static int set_value(void *base, const struct lia_config_key *k, const char *pat
             return fail(err);
         }
         return 0;
+    case LIA_CONFIG_RATE:
+        if (lia_rate_parse(value, (double *)(void *)at, path, err) != 0) {
+            return fail(err);
+        }
+        return 0;
     }
     return lia_err_set(err, LIA_E_CONFIG, path, "key of unknown kind");
 }
@@ -1393,6 +1606,79 @@ static bool is_entry_name(const char *s)
     return is_lower_alnum(s[0]) && is_name(s, SOURCE_NAME_MAX, "._-");
 }
 
+/* Role names: what a URL path segment and a YAML key carry without quoting. */
+static bool is_role_name(const char *s)
+{
+    return s[0] >= 'a' && s[0] <= 'z' && is_name(s, LIA_CONFIG_ROLE_MAX - 1, "_-");
+}
+
+int lia_config_add_role(struct lia_config *cfg, const char *role, struct lia_err *err)
+{
+    struct lia_roles_config *r = &cfg->roles;
+    if (!is_role_name(role)) {
+        return lia_err_set(err, LIA_E_CONFIG, "roles.names",
+                           "roles.names: \"%.40s\" is not a role name ([a-z][a-z0-9_-], at most "
+                           "%d bytes)",
+                           role, LIA_CONFIG_ROLE_MAX - 1);
+    }
+    if (lia_role_known(r, role)) {
+        return lia_err_set(err, LIA_E_CONFIG, "roles.names", "roles.names: %s is listed already",
+                           role);
+    }
+    if (r->nnames >= LIA_CONFIG_MAX_ROLES) {
+        return lia_err_set(err, LIA_E_CONFIG, "roles.names", "roles.names: more than %d roles",
+                           LIA_CONFIG_MAX_ROLES);
+    }
+    r->names = xrealloc(r->names, (r->nnames + 1) * sizeof(r->names[0]));
+    r->names[r->nnames++] = xstrdup(role);
+    return 0;
+}
+
+int lia_config_add_rota_person(struct lia_config *cfg, const char *role, const char *person,
+                               struct lia_err *err)
+{
+    struct lia_roles_config *r = &cfg->roles;
+    char path[sizeof("roles.rota.") + LIA_CONFIG_ROLE_MAX];
+    snprintf(path, sizeof(path), "roles.rota.%.*s", LIA_CONFIG_ROLE_MAX - 1, role);
+    if (!is_role_name(role)) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "%s: not a role name", path);
+    }
+    size_t len = strlen(person);
+    bool printable = len > 0 && len < LIA_CONFIG_PERSON_MAX;
+    for (size_t i = 0; printable && i < len; i++) {
+        printable = (unsigned char)person[i] >= 0x20 && person[i] != 0x7f;
+    }
+    if (!printable) {
+        return lia_err_set(err, LIA_E_CONFIG, path,
+                           "%s: a person is 1 to %d bytes without control characters", path,
+                           LIA_CONFIG_PERSON_MAX - 1);
+    }
+    struct lia_rota *rota = NULL;
+    for (size_t i = 0; i < r->nrotas && rota == NULL; i++) {
+        rota = strcmp(r->rotas[i].role, role) == 0 ? &r->rotas[i] : NULL;
+    }
+    if (rota == NULL) {
+        if (r->nrotas >= LIA_ROLES_MAX) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "%s: more rotas than roles", path);
+        }
+        r->rotas = xrealloc(r->rotas, (r->nrotas + 1) * sizeof(r->rotas[0]));
+        rota = &r->rotas[r->nrotas++];
+        *rota = (struct lia_rota){.role = xstrdup(role)};
+    }
+    for (size_t i = 0; i < rota->npeople; i++) {
+        if (strcmp(rota->people[i], person) == 0) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "%s: %.60s is listed twice", path, person);
+        }
+    }
+    if (rota->npeople >= LIA_CONFIG_MAX_ROTA) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "%s: more than %d people", path,
+                           LIA_CONFIG_MAX_ROTA);
+    }
+    rota->people = xrealloc(rota->people, (rota->npeople + 1) * sizeof(rota->people[0]));
+    rota->people[rota->npeople++] = xstrdup(person);
+    return 0;
+}
+
 int lia_config_add_account_range(struct lia_config *cfg, size_t index, const char *name,
                                  const char *from, const char *to, int line, struct lia_err *err)
 {
@@ -1608,6 +1894,17 @@ int lia_config_token_set(struct lia_token *t, const char *key, const char *value
     size_t n = strlen(value);
 
     snprintf(path, sizeof(path), "tokens.%s.%s", t->name, key);
+    if (strcmp(key, "rate_limit") == 0) {
+        return lia_rate_parse(value, &t->rate_per_s, path, err) != 0 ? fail(err) : 0;
+    }
+    if (strcmp(key, "rate_burst") == 0) {
+        uint64_t burst;
+        if (lia_parse_u64(value, 0, LIA_RATE_MAX_COUNT, &burst, path, err) != 0) {
+            return fail(err);
+        }
+        t->rate_burst = (uint32_t)burst;
+        return 0;
+    }
     for (int k = LIA_TOKEN_INLINE; k <= LIA_TOKEN_SHA256; k++) {
         if (strcmp(key, token_kind_key((enum lia_token_kind)k)) == 0) {
             kind = (enum lia_token_kind)k;
@@ -1942,6 +2239,37 @@ static void validate_tokens(const struct lia_config *cfg, struct lia_errlist *er
     }
 }
 
+static void validate_roles(const struct lia_config *cfg, struct lia_errlist *errs)
+{
+    char path[sizeof("roles.rota.") + LIA_CONFIG_ROLE_MAX];
+    for (size_t i = 0; i < cfg->roles.nrotas; i++) {
+        const char *role = cfg->roles.rotas[i].role;
+        if (!lia_role_known(&cfg->roles, role)) {
+            snprintf(path, sizeof(path), "roles.rota.%s", role);
+            add_error(errs, 0, path, "is not a role: list it in roles.names");
+        }
+    }
+}
+
+static void validate_incident(const struct lia_config *cfg, struct lia_errlist *errs)
+{
+    struct lia_err err;
+    if (cfg->incident.status_template != NULL &&
+        lia_status_template_check(cfg->incident.status_template, &err) != 0) {
+        add_error(errs, 0, "incident.status_template", err.msg);
+    }
+}
+
+static void validate_metrics(const struct lia_config *cfg, struct lia_errlist *errs)
+{
+    unsigned mask;
+    struct lia_err err;
+    if (cfg->metrics.bucket_dimensions != NULL &&
+        lia_dimension_mask(cfg->metrics.bucket_dimensions, &mask, &err) != 0) {
+        add_error(errs, 0, "metrics.bucket_dimensions", err.msg);
+    }
+}
+
 int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
 {
     size_t before = errs->n;
@@ -1978,6 +2306,20 @@ int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs)
     }
     validate_tokens(cfg, errs);
     validate_notify(cfg, errs);
+    if (cfg->retention.tickets_ms > 0 && cfg->retention.tickets_ms < cfg->rollup_horizon_ms) {
+        /* A restart rebuilds the detector's windows from the tickets of the last horizon. */
+        add_error(errs, 0, "retention.tickets", "must be 0 or at least rollup.horizon");
+    }
+    if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
+        add_error(errs, 0, cfg->tls_cert_file == NULL ? "http.tls_cert_file" : "http.tls_key_file",
+                  "is required with the other of http.tls_cert_file and http.tls_key_file");
+    }
+    validate_metrics(cfg, errs);
+    validate_incident(cfg, errs);
+    validate_roles(cfg, errs);
+    if (cfg->ha.takeover_timeout_ms < 3 * cfg->ha.lock_interval_ms) {
+        add_error(errs, 0, "ha.takeover_timeout", "is shorter than three ha.lock_interval");
+    }
     return errs->n == before ? 0 : -1;
 }
 
@@ -1992,12 +2334,29 @@ void lia_config_free(struct lia_config *cfg)
         free(cfg->database_url);
     }
     free(cfg->log_level);
+    free(cfg->spool_dir);
+    free(cfg->tls_cert_file);
+    free(cfg->tls_key_file);
     free(cfg->monitoring.severity_label);
     free(cfg->monitoring.default_platform);
     lia_config_clear_alert_labels(cfg);
     lia_config_clear_alert_severities(cfg);
     free(cfg->detect.premium_tiers);
     free(cfg->detect.dimensions);
+    free(cfg->metrics.bucket_dimensions);
+    free(cfg->incident.status_template);
+    for (size_t i = 0; i < cfg->roles.nnames; i++) {
+        free(cfg->roles.names[i]);
+    }
+    free(cfg->roles.names);
+    for (size_t i = 0; i < cfg->roles.nrotas; i++) {
+        free(cfg->roles.rotas[i].role);
+        for (size_t j = 0; j < cfg->roles.rotas[i].npeople; j++) {
+            free(cfg->roles.rotas[i].people[j]);
+        }
+        free(cfg->roles.rotas[i].people);
+    }
+    free(cfg->roles.rotas);
     for (size_t i = 0; i < cfg->nregions; i++) {
         free(cfg->regions[i].region);
     }
@@ -2155,6 +2514,11 @@ static int print_value(struct lia_buf *out, const void *base, const struct lia_c
         return lia_buf_append_str(out, *(const bool *)(const void *)at ? "true" : "false");
     case LIA_CONFIG_NUMBER:
         return lia_buf_printf(out, "%.15g", *(const double *)(const void *)at);
+    case LIA_CONFIG_RATE: {
+        char rate[LIA_RATE_TEXT_MAX];
+        lia_rate_format(*(const double *)(const void *)at, rate);
+        return print_scalar(out, rate);
+    }
     case LIA_CONFIG_ORIGINS: {
         int r = lia_buf_append_str(out, "[");
         for (size_t i = 0; r == 0 && i < cfg->ncors_origins; i++) {
@@ -2252,7 +2616,16 @@ static int print_token(struct lia_buf *out, const struct lia_token *t)
             first = false;
         }
     }
-    return r == 0 ? lia_buf_append_str(out, "]\n") : -1;
+    if (r == 0) {
+        r = lia_buf_append_str(out, "]\n");
+    }
+    if (r == 0 && (t->rate_per_s != LIA_RATE_DEFAULT || t->rate_burst != 0)) {
+        char rate[LIA_RATE_TEXT_MAX];
+        lia_rate_format(t->rate_per_s, rate);
+        r = lia_buf_printf(out, "    rate_limit: %s\n    rate_burst: %" PRIu32 "\n", rate,
+                           t->rate_burst);
+    }
+    return r;
 }
 
 /* The maps of the monitoring section, indented inside it. */
@@ -2279,6 +2652,37 @@ static int print_monitoring_maps(struct lia_buf *out, const struct lia_monitorin
         }
         if (r == 0) {
             r = lia_buf_printf(out, ": %s\n", lia_sev_name((enum lia_sev)m->severities[i].sev));
+        }
+    }
+    return r;
+}
+
+static int print_list(struct lia_buf *out, char *const *items, size_t n)
+{
+    int r = lia_buf_append_str(out, "[");
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        r = lia_buf_append_str(out, i > 0 ? ", " : "");
+        if (r == 0) {
+            r = print_scalar(out, items[i]);
+        }
+    }
+    return r == 0 ? lia_buf_append_str(out, "]\n") : -1;
+}
+
+/* roles.names and roles.rota, indented inside the roles section. */
+static int print_roles_lists(struct lia_buf *out, const struct lia_roles_config *roles)
+{
+    int r = lia_buf_append_str(out, "  names: ");
+    if (r == 0) {
+        r = print_list(out, roles->names, roles->nnames);
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, roles->nrotas == 0 ? "  rota: {}\n" : "  rota:\n");
+    }
+    for (size_t i = 0; r == 0 && i < roles->nrotas; i++) {
+        r = lia_buf_printf(out, "    %s: ", roles->rotas[i].role);
+        if (r == 0) {
+            r = print_list(out, roles->rotas[i].people, roles->rotas[i].npeople);
         }
     }
     return r;
@@ -2332,6 +2736,9 @@ int lia_config_print(const struct lia_config *cfg, struct lia_buf *out)
         if (r == 0 && k->offset == CFG(monitoring.default_platform)) {
             r = print_monitoring_maps(out, &cfg->monitoring);
         }
+        if (r == 0 && k->offset == CFG(roles.reminder_interval_ms)) {
+            r = print_roles_lists(out, &cfg->roles);
+        }
     }
     if (r == 0) {
         r = lia_buf_append_str(out, cfg->nregions == 0 ? "regions: {}\n" : "regions:\n");
@@ -2383,6 +2790,7 @@ static bool key_equal(const struct lia_config *a, const struct lia_config *b,
     case LIA_CONFIG_SECONDS:
         return memcmp(pa, pb, sizeof(uint64_t)) == 0;
     case LIA_CONFIG_NUMBER:
+    case LIA_CONFIG_RATE:
         return memcmp(pa, pb, sizeof(double)) == 0;
     case LIA_CONFIG_BOOL:
         return memcmp(pa, pb, sizeof(bool)) == 0;

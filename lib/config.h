@@ -34,12 +34,14 @@ struct lia_source {
     char *secret_file;                 /* file holding the secret, or NULL */
     int64_t replay_window_ms;          /* accepted signature timestamp skew */
     bool store_raw;                    /* keep the raw payload with the ticket */
-    char *fields[LIA_FIELD_COUNT];     /* JSON pointer overrides; NULL = adapter default */
-    char *mode;                        /* adapter variant ("rule", ...); NULL = its default */
-    char *username;                    /* basic-auth user name (freshdesk basic mode) */
-    char *auth_header;                 /* header carrying the secret (freshdesk header mode) */
-    int line;                          /* where the source was defined */
-    int secret_line;                   /* where secret, secret_env or secret_file was set */
+    double rate_per_s;   /* rate_limit: requests per second, LIA_RATE_OFF or LIA_RATE_DEFAULT */
+    uint32_t rate_burst; /* rate_burst: 0 = rate_limit.source_burst */
+    char *fields[LIA_FIELD_COUNT]; /* JSON pointer overrides; NULL = adapter default */
+    char *mode;                    /* adapter variant ("rule", ...); NULL = its default */
+    char *username;                /* basic-auth user name (freshdesk basic mode) */
+    char *auth_header;             /* header carrying the secret (freshdesk header mode) */
+    int line;                      /* where the source was defined */
+    int secret_line;               /* where secret, secret_env or secret_file was set */
 };
 
 struct lia_region_override {
@@ -79,10 +81,12 @@ struct lia_token {
     char *token_env;                      /* variable named by token_env, or NULL */
     bool resolved;                        /* sha256 holds a digest */
     unsigned char sha256[LIA_SHA256_LEN]; /* SHA-256 of the token */
-    size_t token_len; /* bytes of the token the digest was computed from; 0 for token_sha256 */
-    unsigned scopes;  /* bits of enum lia_scope; never 0 in a parsed config */
-    int line;         /* where the token was defined */
-    int token_line;   /* where token, token_env or token_sha256 was set */
+    size_t token_len;    /* bytes of the token the digest was computed from; 0 for token_sha256 */
+    unsigned scopes;     /* bits of enum lia_scope; never 0 in a parsed config */
+    double rate_per_s;   /* rate_limit: requests per second, LIA_RATE_OFF or LIA_RATE_DEFAULT */
+    uint32_t rate_burst; /* rate_burst: 0 = rate_limit.token_burst */
+    int line;            /* where the token was defined */
+    int token_line;      /* where token, token_env or token_sha256 was set */
 };
 
 /* The thresholds of one severity level: it is reached when any of them is. */
@@ -144,6 +148,12 @@ struct lia_notify_target {
     int key_line;          /* where routing_key(_env) or secret(_env) was set */
 };
 
+/* ha.*: the election of the replica that runs detection and notifications. */
+struct lia_ha_config {
+    int64_t lock_interval_ms;    /* between two lock attempts, and between the leader's checks */
+    int64_t takeover_timeout_ms; /* the bound on a takeover after the leader dies or is cut off */
+};
+
 /* notify.* and the targets. */
 struct lia_notify_config {
     int64_t timeout_ms;                /* whole request, unless a target sets its own */
@@ -181,6 +191,59 @@ struct lia_monitoring_config {
     size_t nseverities;
 };
 
+/* incident.*: the stakeholder status of GET /v1/incidents/{id}/status. */
+struct lia_incident_config {
+    char *status_template;      /* "" = lib/incident_status.h's default */
+    int64_t update_interval_ms; /* stakeholders hear again at this interval from the opening */
+};
+
+/* Role names and rota sizes (roles.names, roles.rota). */
+#define LIA_CONFIG_MAX_ROLES  13  /* configured roles besides commander, liaison and scribe */
+#define LIA_CONFIG_MAX_ROTA   32  /* people on one role's rota */
+#define LIA_CONFIG_ROLE_MAX   33  /* bytes of a role name, with its NUL */
+#define LIA_CONFIG_PERSON_MAX 121 /* bytes of a person on a rota, with its NUL */
+
+/* The people who take a role in turn (roles.rota.<role>), in file order. */
+struct lia_rota {
+    char *role;
+    char **people;
+    size_t npeople;
+};
+
+/* roles.*: incident roles, how long one person holds one, and who is next (lib/roles.h). */
+struct lia_roles_config {
+    int64_t limit_ms;             /* a hand-off is due after this long in a role */
+    int64_t reminder_interval_ms; /* reminders repeat this often until the hand-off */
+    char **names;                 /* roles.names: roles besides the three built-in ones */
+    size_t nnames;
+    struct lia_rota *rotas;
+    size_t nrotas;
+};
+
+/* metrics.*: what GET /metrics exports and who may scrape it. */
+struct lia_metrics_config {
+    bool public_loopback;    /* metrics.public: scrapes from loopback need no token */
+    char *bucket_dimensions; /* comma-separated dimensions with per-bucket series; NULL = none */
+    uint32_t max_series;     /* per-bucket (dimension, value) pairs exported at most */
+};
+
+/* rate_limit.*: what a source or token gets when it sets no rate_limit of its own (see
+ * lib/ratelimit.h for the texts and the bucket). */
+struct lia_rate_config {
+    double source_per_s; /* rate_limit.source: positive, or LIA_RATE_OFF */
+    uint32_t source_burst;
+    double token_per_s; /* rate_limit.token */
+    uint32_t token_burst;
+};
+
+/* retention.*: how long stored customer data is kept; 0 keeps it. */
+struct lia_retention_config {
+    int64_t tickets_ms;     /* tickets and their delivery records, by when they were received */
+    int64_t raw_payload_ms; /* raw payloads kept with store_raw */
+    int64_t interval_ms;    /* how often the daemon looks for expired rows */
+    uint32_t batch;         /* rows deleted or cleared per statement */
+};
+
 struct lia_config {
     char *path;           /* file it came from, for messages */
     char listen_host[64]; /* from "listen", default 127.0.0.1: an IPv4 literal, "localhost",
@@ -194,12 +257,19 @@ struct lia_config {
     uint64_t max_body_bytes;
     uint64_t max_header_bytes;
     uint32_t max_json_depth;
+    uint32_t max_headers; /* http.max_headers: request header lines at most */
+    char *tls_cert_file;  /* http.tls_cert_file: PEM certificate chain, NULL for plain HTTP */
+    char *tls_key_file;   /* http.tls_key_file: its PEM private key */
+    struct lia_rate_config rate;           /* rate_limit.* */
+    struct lia_retention_config retention; /* retention.* */
     uint32_t batch_max_tickets;
     int64_t batch_max_wait_ms;
     uint32_t batch_writers;
     uint32_t batch_max_pending;
-    int64_t retry_after_s; /* Retry-After sent with 503 */
-    char *log_level;       /* error|warn|info|debug */
+    int64_t retry_after_s;    /* Retry-After sent with 503 */
+    char *spool_dir;          /* spool.dir; NULL or "" for the default place */
+    uint64_t spool_max_bytes; /* spool.max_bytes */
+    char *log_level;          /* error|warn|info|debug */
     struct lia_source *sources;
     size_t nsources;
     struct lia_region_override *regions;
@@ -217,6 +287,10 @@ struct lia_config {
     uint32_t hotspot_max_dims;               /* hotspots.max_dims */
     struct lia_notify_config notify;         /* notify.* and notifications: */
     struct lia_monitoring_config monitoring; /* monitoring.* */
+    struct lia_metrics_config metrics;       /* metrics.* */
+    struct lia_incident_config incident;     /* incident.* */
+    struct lia_roles_config roles;           /* roles.* */
+    struct lia_ha_config ha;                 /* ha.* */
 };
 
 /* A growable list of errors, so every problem in a file is reported at once. Starts zeroed
@@ -245,8 +319,9 @@ struct lia_config *lia_config_parse(const char *yaml, size_t len, const char *fi
  * every token has a value of LIA_TOKEN_MIN_BYTES to LIA_TOKEN_MAX_BYTES bytes (when it was
  * given as text rather than a digest) and no two tokens share a value; every notification
  * target has what its type needs (url; routing key; secret), errors on path
- * "notifications.<name>"; notify.backoff_min is at most notify.backoff_max. Appends to errs;
- * returns 0 when there were none, -1 otherwise. */
+ * "notifications.<name>"; notify.backoff_min is at most notify.backoff_max; retention.tickets is
+ * 0 or at least rollup.horizon; http.tls_cert_file and http.tls_key_file are set together.
+ * Appends to errs; returns 0 when there were none, -1 otherwise. */
 int lia_config_validate(const struct lia_config *cfg, struct lia_errlist *errs);
 
 void lia_config_free(struct lia_config *cfg);
@@ -293,6 +368,7 @@ enum lia_config_kind {
     LIA_CONFIG_BOOL,     /* bool */
     LIA_CONFIG_ORIGINS,  /* a YAML list into cors_origins; lia_config_set appends one origin */
     LIA_CONFIG_NUMBER,   /* double in [min / 1000, max / 1000] */
+    LIA_CONFIG_RATE,     /* double requests per second from "100/s" (lib/ratelimit.h) */
 };
 
 /* Key table rows, for documentation and for the test that keeps the example file in sync. */
@@ -374,8 +450,10 @@ const struct lia_account_range *lia_config_account_range(const struct lia_config
 struct lia_token *lia_config_add_token(struct lia_config *cfg, const char *name, int line,
                                        struct lia_err *err);
 /* Sets "token" (the token itself, 1 to LIA_TOKEN_MAX_BYTES bytes; only its digest is kept),
- * "token_env" (an environment variable name) or "token_sha256" (64 lower-case hex digits).
- * Only one of them may be set. Returns 0, or -1 with err (path "tokens.<name>.<key>"). */
+ * "token_env" (an environment variable name) or "token_sha256" (64 lower-case hex digits);
+ * only one of them may be set. Also sets "rate_limit" (a rate as lia_rate_parse reads it) and
+ * "rate_burst" (0 to LIA_RATE_MAX_COUNT). Returns 0, or -1 with err (path
+ * "tokens.<name>.<key>"). */
 int lia_config_token_set(struct lia_token *t, const char *key, const char *value,
                          struct lia_err *err);
 /* Adds a scope by name (ingest, read, write or admin), each at most once. Returns 0, or -1
@@ -443,6 +521,17 @@ int lia_config_add_alert_severity(struct lia_config *cfg, const char *value, con
 /* Empties monitoring.labels or monitoring.severities, dropping the defaults a file replaces. */
 void lia_config_clear_alert_labels(struct lia_config *cfg);
 void lia_config_clear_alert_severities(struct lia_config *cfg);
+
+/* Adds role (lower-case [a-z][a-z0-9_-], at most LIA_CONFIG_ROLE_MAX - 1 bytes) to roles.names.
+ * Returns 0, or -1 with err (path "roles.names") when it is malformed, one of the built-in
+ * roles or already listed, or there are LIA_CONFIG_MAX_ROLES already. */
+int lia_config_add_role(struct lia_config *cfg, const char *role, struct lia_err *err);
+/* Appends person (1 to LIA_CONFIG_PERSON_MAX - 1 bytes without control characters) to the rota
+ * of role. Returns 0, or -1 with err (path "roles.rota.<role>") when role is malformed, person
+ * is malformed or already on that rota, or the rota or the number of rotas is full. Whether
+ * role is known is checked by lia_config_validate, since roles.names may come later. */
+int lia_config_add_rota_person(struct lia_config *cfg, const char *role, const char *person,
+                               struct lia_err *err);
 
 /* Compares two configs and writes the names of changed keys that are not reloadable into
  * keys (at most max names, static strings). Returns how many changed, which may exceed max. */

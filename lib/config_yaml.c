@@ -625,7 +625,8 @@ static void scope_item(struct walk *w, const char *path, size_t index, const yam
 static void token_key_entry(struct walk *w, const char *path, const char *key,
                             const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
 {
-    static const char *const names[] = {"token", "token_env", "token_sha256", "scopes"};
+    static const char *const names[] = {"token",  "token_env",  "token_sha256",
+                                        "scopes", "rate_limit", "rate_burst"};
     struct token_walk *tw = ctx;
     bool known = false;
     struct lia_err err;
@@ -659,7 +660,7 @@ static void token_key_entry(struct walk *w, const char *path, const char *key,
     }
     if (lia_config_token_set(tw->t, key, text, &err) != 0) {
         add_err(w, line_of(vn), &err);
-    } else {
+    } else if (strncmp(key, "token", 5) == 0) {
         tw->t->token_line = line_of(kn);
     }
 }
@@ -837,6 +838,61 @@ static void monitoring_entry(struct walk *w, const char *path, const char *key,
     report_unknown(w, kn, path, "key", &s);
 }
 
+static void role_name_item(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                           void *ctx)
+{
+    struct lia_err err;
+    const char *role = as_scalar(w, path, vn, false);
+    (void)index;
+    (void)ctx;
+
+    if (role != NULL && lia_config_add_role(w->cfg, role, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void rota_person_item(struct walk *w, const char *path, size_t index, const yaml_node_t *vn,
+                             void *ctx)
+{
+    struct lia_err err;
+    const char *person = as_scalar(w, path, vn, false);
+    (void)index;
+
+    if (person != NULL && lia_config_add_rota_person(w->cfg, ctx, person, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+static void rota_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                       const yaml_node_t *vn, void *ctx)
+{
+    (void)kn;
+    (void)ctx;
+    if (as_seq(w, path, vn)) {
+        walk_seq(w, path, vn, rota_person_item, (void *)key);
+    }
+}
+
+/* The roles section: table keys, the names list and the rota map of lists. */
+static void roles_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
+                        const yaml_node_t *vn, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(key, "names") == 0) {
+        if (as_seq(w, path, vn)) {
+            walk_seq(w, path, vn, role_name_item, NULL);
+        }
+    } else if (strcmp(key, "rota") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, rota_entry, NULL);
+        }
+    } else if (lia_config_key_find(path) != NULL) {
+        set_table_key(w, path, vn);
+    } else {
+        unknown_table_key(w, kn, path, "roles", key);
+    }
+}
+
 static void root_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
                        const yaml_node_t *vn, void *ctx)
 {
@@ -864,6 +920,10 @@ static void root_entry(struct walk *w, const char *path, const char *key, const 
     } else if (strcmp(key, "monitoring") == 0) {
         if (as_map(w, path, vn)) {
             walk_map(w, path, vn, monitoring_entry, NULL);
+        }
+    } else if (strcmp(key, "roles") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, roles_entry, NULL);
         }
     } else if (is_section(key)) {
         if (as_map(w, path, vn)) {

@@ -274,31 +274,13 @@ static bool tier_is_premium(const char *list, const char *tier)
 
 static unsigned dims_mask(const char *list)
 {
-    if (list == NULL || strcmp(list, "all") == 0) {
+    if (list == NULL) {
         return (1u << LIA_DIM_COUNT) - 1;
     }
-    unsigned mask = 0;
-    char name[32];
-    for (const char *p = list; p != NULL && *p != '\0';) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        while (n > 0 && *p == ' ') {
-            p++;
-            n--;
-        }
-        while (n > 0 && p[n - 1] == ' ') {
-            n--;
-        }
-        if (n < sizeof(name)) {
-            memcpy(name, p, n);
-            name[n] = '\0';
-            int dim = lia_dimension_from_name(name);
-            if (dim >= 0) {
-                mask |= 1u << dim;
-            }
-        }
-        p = end ? end + 1 : NULL;
-    }
+    /* Unknown names are left out: the detector watches what it can. */
+    unsigned mask;
+    struct lia_err err;
+    lia_dimension_mask(list, &mask, &err);
     return mask;
 }
 
@@ -1171,7 +1153,7 @@ static void bucket_minute(struct lia_detect *d, uint32_t bi, int64_t minute, uin
     }
     if (!b->alarmed && b->s >= b->threshold &&
         b->run_count >= (int64_t)d->cfg->detect.min_tickets &&
-        minute * MINUTE_MS >= d->first_ms + d->cfg->detect.warmup_ms) {
+        (minute + 1) * MINUTE_MS > d->first_ms + d->cfg->detect.warmup_ms) {
         b->alarmed = true;
         d->stats.alarms++;
         u32_push(&d->alarmed, bi);

@@ -28,6 +28,7 @@ static const struct {
     [LIA_E_TOO_LARGE] = {"too_large", 413},
     [LIA_E_CONTENT_TYPE] = {"unsupported_media_type", 415},
     [LIA_E_RATE_LIMITED] = {"rate_limited", 429},
+    [LIA_E_HEADERS_TOO_LARGE] = {"headers_too_large", 431},
     [LIA_E_INTERNAL] = {"internal", 500},
     [LIA_E_UNAVAILABLE] = {"unavailable", 503},
     [LIA_E_CONFIG] = {"config", 500},

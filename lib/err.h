@@ -23,6 +23,7 @@ enum lia_errcode {
     LIA_E_TOO_LARGE,         /* 413 too_large */
     LIA_E_CONTENT_TYPE,      /* 415 unsupported_media_type */
     LIA_E_RATE_LIMITED,      /* 429 rate_limited */
+    LIA_E_HEADERS_TOO_LARGE, /* 431 headers_too_large: too many or too long header lines */
     LIA_E_INTERNAL,          /* 500 internal */
     LIA_E_UNAVAILABLE,       /* 503 unavailable */
     LIA_E_CONFIG,            /* configuration error (never sent over HTTP) */

@@ -3,6 +3,7 @@
 #include "notify.h"
 
 #include "buf.h"
+#include "role_reminder.h"
 #include "signature.h"
 
 #include <inttypes.h>
@@ -215,6 +216,11 @@ static void append_escaped(struct lia_buf *b, const char *s)
             lia_buf_append(b, s, 1);
         }
     }
+}
+
+void lia_notify_slack_escape(struct lia_buf *b, const char *s)
+{
+    append_escaped(b, s);
 }
 
 /* "SEV2 escalation opened", "Escalation raised to SEV1 (was SEV2)", ... */
@@ -601,7 +607,10 @@ int lia_notify_request_build(const struct lia_notify_target *t, const json_t *ev
         return lia_err_set(err, LIA_E_CONFIG, path, "no %s",
                            type == LIA_NOTIFY_PAGERDUTY ? "routing key" : "secret");
     }
-    if (type == LIA_NOTIFY_PAGERDUTY) {
+    bool reminder = lia_role_reminder_is(event);
+    if (reminder) {
+        body = lia_role_reminder_body((enum lia_notify_type)type, event, t->routing_key, err);
+    } else if (type == LIA_NOTIFY_PAGERDUTY) {
         body = lia_notify_pagerduty_body(event, t->routing_key, err);
     } else if (type == LIA_NOTIFY_SLACK) {
         body = lia_notify_slack_body(event, err);
@@ -619,7 +628,9 @@ int lia_notify_request_build(const struct lia_notify_target *t, const json_t *ev
     req->body_len = strlen(req->body);
     add_header(req, "Content-Type: application/json");
     if (type == LIA_NOTIFY_WEBHOOK) {
-        sign_webhook(req, t->secret, lia_esc_event_name(ev.kind), delivery_id, now_ms);
+        sign_webhook(req, t->secret,
+                     reminder ? LIA_ROLE_REMINDER_EVENT : lia_esc_event_name(ev.kind), delivery_id,
+                     now_ms);
     }
     return 0;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Outbound notifications of escalation events: which configured target wants which event, the
+/* Outbound notifications of escalation events (and of hand-off reminders, whose bodies
+ * lib/role_reminder.h makes): which configured target wants which event, the
  * HTTP request made for each target type (PagerDuty Events API v2, Slack incoming webhook,
  * signed generic JSON webhook), and when a failed delivery is tried again. Pure: it reads the event
  * JSON of lia_esc_event_json and the target from the config; daemon/notifier.c sends. */
 #ifndef LIA_NOTIFY_H
 #define LIA_NOTIFY_H
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "escalation.h"
@@ -67,7 +69,8 @@ struct lia_notify_request {
  * ("sha256=" and the lower-case hex HMAC-SHA256 of "<timestamp>.<body>" under t's secret, the
  * scheme of the generic ingest adapter), X-Liaison-Event and X-Liaison-Delivery (delivery_id, the
  * same on every retry so a receiver can drop repeats). Every body is compact JSON with
- * Content-Type application/json. Returns 0 with *req filled (free with
+ * Content-Type application/json. A hand-off reminder (lia_role_reminder_is) gets the body of
+ * lia_role_reminder_body and X-Liaison-Event "role-reminder". Returns 0 with *req filled (free with
  * lia_notify_request_fini), or -1 with err when the event cannot be read or t lacks its url,
  * routing key or secret. */
 int lia_notify_request_build(const struct lia_notify_target *t, const json_t *event,
@@ -93,6 +96,10 @@ json_t *lia_notify_pagerduty_body(const json_t *event, const char *routing_key,
  * acknowledgements has &, < and > escaped, so it cannot form links or mentions. Returns a new
  * value, or NULL with err. */
 json_t *lia_notify_slack_body(const json_t *event, struct lia_err *err);
+
+/* Appends s to b with Slack's control characters (&, <, >) escaped, so it cannot form links or
+ * mentions. */
+void lia_notify_slack_escape(struct lia_buf *b, const char *s);
 
 /* The one-line summary of event into out (cap bytes, cut at a character boundary below
  * LIA_NOTIFY_SUMMARY_MAX), e.g. "SEV2 escalation opened: customers report a problem that no

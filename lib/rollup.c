@@ -1105,6 +1105,11 @@ static unsigned sort_unique(uint32_t *ids, unsigned n)
     return m;
 }
 
+bool lia_rollup_has(const struct lia_rollup *r, uint64_t id)
+{
+    return idtab_find(r, id) != SIZE_MAX;
+}
+
 bool lia_rollup_put(struct lia_rollup *r, uint64_t id, int64_t created_ms, const char *const *keys,
                     size_t nkeys, const char *account)
 {

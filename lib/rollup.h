@@ -57,6 +57,9 @@ uint64_t lia_rollup_ticket_id(const char *source, const char *external_id);
 bool lia_rollup_put(struct lia_rollup *r, uint64_t id, int64_t created_ms, const char *const *keys,
                     size_t nkeys, const char *account);
 
+/* True when ticket id is recorded (within the horizon). O(1). */
+bool lia_rollup_has(const struct lia_rollup *r, uint64_t id);
+
 /* Moves the rollup's clock to now_ms (never backwards; the first call sets it) and drops the
  * minutes that fell out of the horizon: a minute is dropped whole once it lies entirely before
  * now_ms - horizon. Then seals the minutes before the clock's minute that changed since they

@@ -297,13 +297,7 @@ if selected liaisond; then
     "$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
         >"$work/liaisond.log" 2>&1 &
     liaisond_pid=$!
-    for ((i = 0; i < 300; i++)); do
-        [ -s "$work/ready" ] && break
-        kill -0 "$liaisond_pid" 2>/dev/null ||
-            die "liaisond exited during start-up: $(tail -n 5 "$work/liaisond.log")"
-        sleep 0.1
-    done
-    [ -s "$work/ready" ] || die "liaisond did not become ready within 30 s"
+    wait_ready "$liaisond_pid" "$work/ready" "$work/liaisond.log" 30
     port=$(cat "$work/ready")
     run_wrk liaisond "http://127.0.0.1:$port/v1/webhooks/$source_name" once "$work/ids"
     rps[liaisond]=$(field rps "$line")
@@ -315,27 +309,9 @@ if selected liaisond; then
         failures=$((failures + 1))
     fi
 
-    # Durability: checked while liaisond still runs, so it does not rely on a clean shutdown.
-    s2xx=$(field s2xx "$line")
-    without_id=$(field without_id "$line")
     cat "$work"/ids.* >"$work/acked.txt" 2>/dev/null || : >"$work/acked.txt"
-    read -r acked distinct missing stored < <(psql_bench -F ' ' <<EOF
-CREATE TEMP TABLE acked (external_id text);
-\\copy acked FROM '$work/acked.txt'
-SELECT (SELECT count(*) FROM acked), (SELECT count(DISTINCT external_id) FROM acked),
-       (SELECT count(*) FROM acked a WHERE NOT EXISTS
-            (SELECT 1 FROM tickets t WHERE t.source = '$source_name' AND t.external_id = a.external_id)),
-       (SELECT count(*) FROM tickets WHERE source = '$source_name');
-EOF
-    )
-    echo "    durability: $s2xx 2xx answers, $acked ticket ids acknowledged, $missing of them missing from PostgreSQL, $stored rows stored"
-    if [ "$acked" != "$s2xx" ] || [ "$without_id" != 0 ] || [ "$missing" != 0 ] ||
-        [ "$distinct" != "$acked" ] || [ "$stored" -lt "$acked" ]; then
-        echo "    durability: FAIL (every 2xx must name a distinct ticket that is stored)"
-        failures=$((failures + 1))
-    else
-        echo "    durability: OK (every acknowledged ticket is stored; $((stored - acked)) more were in flight when wrk stopped)"
-    fi
+    check_acked "$work/acked.txt" "$source_name" "$(field s2xx "$line")" \
+        "$(field without_id "$line")" || failures=$((failures + 1))
     non2xx=$(field non2xx "$line")
     if [ "$non2xx" != 0 ]; then
         echo "    $non2xx answers were not 2xx (codes $(field codes "$line")); see $work/liaisond.log"

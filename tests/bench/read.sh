@@ -151,12 +151,6 @@ since() {
     awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'
 }
 
-# VmRSS, VmHWM of a process in MiB, one decimal: "rss hwm".
-memory_mib() {
-    awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 }
-        END { printf "%.1f %.1f\n", r / 1024, h / 1024 }' "/proc/$1/status"
-}
-
 failures=0
 check_failed() {
     echo "    CHECK FAILED: $*"
@@ -170,17 +164,7 @@ echo "== liaison read benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); wrk, liaisond and PostgreSQL share them"
 echo "load:    $tickets tickets over $days days; wrk ${duration} s per URL, $connections connections, $threads threads"
 
-cflags=(-std=c17 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
-    -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough -Ilib)
-libliaison=$(dirname "$liaisond")/../lib/libliaison.a
-if [ -f "$libliaison" ]; then
-    lib_sources=("$libliaison")
-else
-    lib_sources=(lib/*.c)
-fi
-cc "${cflags[@]}" tests/bench/read_load.c "${lib_sources[@]}" -ljansson -lyaml -lcrypto -lm \
-    -o "$work/read_load" 2>"$work/cc.log" ||
-    die "cannot build tests/bench/read_load.c: $(tail -n 5 "$work/cc.log")"
+build_with_libliaison tests/bench/read_load.c "$work/read_load"
 
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL, schema, bulk load
@@ -307,13 +291,7 @@ start_time=$EPOCHREALTIME
 "$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
     >"$work/liaisond.log" 2>&1 &
 liaisond_pid=$!
-for ((i = 0; i < 6000; i++)); do
-    [ -s "$work/ready" ] && break
-    kill -0 "$liaisond_pid" 2>/dev/null ||
-        die "liaisond exited during start-up: $(tail -n 5 "$work/liaisond.log")"
-    sleep 0.02
-done
-[ -s "$work/ready" ] || die "liaisond did not become ready within 120 s"
+wait_ready "$liaisond_pid" "$work/ready" "$work/liaisond.log" 120
 cold_s=$(since "$start_time")
 ready_ms=$(date +%s%3N)
 port=$(cat "$work/ready")

@@ -13,7 +13,7 @@ build=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 seconds=${FUZZ_SECONDS:-20}
 targets=${*:-fuzz_config fuzz_ingest_freshdesk fuzz_ingest_front fuzz_ingest_generic
     fuzz_ingest_helpscout fuzz_ingest_intercom fuzz_ingest_jira fuzz_ingest_zendesk fuzz_json
-    fuzz_time_semver_country}
+    fuzz_query fuzz_route fuzz_time_semver_country}
 
 cmake -S "$root" -B "$build" -DLIAISON_FUZZ=ON -DCMAKE_C_COMPILER=clang \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -7,6 +7,7 @@
 #include "jsonutil.h"
 #include "signature.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -314,6 +315,12 @@ static int pg_url(const char *name, char *out, size_t cap)
     return 0;
 }
 
+int h_pg_local(const char *command, const char *dir, const char *arg, char *out, size_t cap)
+{
+    char *argv[] = {g.pg_local, (char *)command, (char *)dir, (char *)arg, NULL};
+    return run_command(argv, NULL, out, cap, COMMAND_WAIT_MS);
+}
+
 static int copy_env(const char *name, char *out, size_t cap)
 {
     const char *v = getenv(name);
@@ -329,14 +336,16 @@ static int copy_env(const char *name, char *out, size_t cap)
 }
 
 /* The daemon must see only the config the test wrote: drop the variables that would override
- * its database URL or its sources' secrets. */
+ * its database URL or its sources' secrets, and systemd's, so that a test run under a service
+ * manager does not talk to it (a test sets those itself). */
 static void scrub_environment(void)
 {
     char names[64][128];
     size_t n = 0;
     for (char **e = environ; *e != NULL && n < 64; e++) {
         bool ours = strncmp(*e, "LIAISON_DATABASE_URL=", 21) == 0 ||
-                    strncmp(*e, "LIAISON_SECRET_", 15) == 0;
+                    strncmp(*e, "LIAISON_SECRET_", 15) == 0 ||
+                    strncmp(*e, "NOTIFY_SOCKET=", 14) == 0 || strncmp(*e, "WATCHDOG_", 9) == 0;
         const char *eq = strchr(*e, '=');
         if (ours && eq != NULL && (size_t)(eq - *e) < sizeof(names[0])) {
             memcpy(names[n], *e, (size_t)(eq - *e));
@@ -464,6 +473,25 @@ void h_env_init(struct h_env *env, bool with_db)
     }
 }
 
+/* Removes the spool directory the daemon keeps next to its config by default. */
+static void remove_spool_dir(const struct h_env *env)
+{
+    char dir[H_PATH_MAX + 8];
+    snprintf(dir, sizeof(dir), "%s/spool", env->dir);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    int dfd = dirfd(d);
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            unlinkat(dfd, e->d_name, 0);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
 /* Stops the daemon without failing the test: for teardown. */
 static void stop_quietly(struct h_env *env)
 {
@@ -514,6 +542,7 @@ void h_env_fini(struct h_env *env)
     char tmp[H_PATH_MAX + 8];
     snprintf(tmp, sizeof(tmp), "%s.tmp", env->ready_path);
     unlink(tmp);
+    remove_spool_dir(env);
     if (rmdir(env->dir) != 0) {
         fprintf(stderr, "harness: could not remove %s: %s\n", env->dir, strerror(errno));
     }

@@ -101,6 +101,12 @@ void h_dump_log(const struct h_env *env);
 /* A TCP port on 127.0.0.1 that was free a moment ago. Fails the test on error. */
 int h_free_port(void);
 
+/* Runs deploy/pg-local.sh COMMAND DIR [ARG] (arg may be NULL), for a test that runs a
+ * PostgreSQL cluster of its own, e.g. to stop and start it. With out != NULL, stdout is captured
+ * there (trailing whitespace removed). Returns the exit code, or -1 when it could not run or
+ * overran 60 s. */
+int h_pg_local(const char *command, const char *dir, const char *arg, char *out, size_t cap);
+
 /* Monotonic milliseconds, for deadlines. */
 int64_t h_mono_ms(void);
 /* Wall-clock unix seconds, for signature timestamps. */

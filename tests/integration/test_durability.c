@@ -2,8 +2,8 @@
 /* Durability as the contract states it: a 2xx means the ticket is committed. Worker threads
  * post distinct tickets while the daemon is stopped with SIGTERM (it must drain and exit 0) or
  * killed with SIGKILL (and restarted); every acknowledged ticket must then be in the table.
- * A daemon whose database is unreachable still starts, reports not ready, and answers webhooks
- * with 503 and Retry-After. */
+ * A daemon whose database is unreachable still starts, reports not ready, and acknowledges
+ * webhooks from its spool (test_spool.c covers the outage in depth). */
 #include "harness.h"
 
 #include <pthread.h>
@@ -315,12 +315,13 @@ static void test_database_unreachable(void **state)
 
     h_post_generic(env, NULL, "gen", GEN_SECRET,
                    "{\"id\":\"T-nodb\",\"created_at\":\"2026-11-20T08:30:00Z\"}", &r);
-    h_expect(&r, 503, "unavailable", "webhook while the database is unreachable");
-    assert_string_equal(r.retry_after, "7");
+    h_expect_ack(&r, 202, "spooled", false, "T-nodb", "webhook while the database is unreachable");
+    assert_int_equal(h_resp_bool(&r, "/spooled"), 1);
 
     struct h_req ready = {.method = "GET", .path = "/readyz"};
     h_http(env, NULL, &ready, &r, 0);
     h_expect(&r, 503, "unavailable", "GET /readyz while the database is unreachable");
+    assert_string_equal(r.retry_after, "7");
     if (access(env->ready_path, F_OK) == 0) {
         fail_msg("%s exists although the database is unreachable; the ready file must be "
                  "written only once the database answers",

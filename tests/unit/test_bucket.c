@@ -477,6 +477,25 @@ static void test_long_values_cut(void **state)
     assert_true(strlen("account_range:") + LIA_BUCKET_VALUE_MAX - 1 < LIA_BUCKET_KEY_MAX);
 }
 
+static void test_dimension_mask(void **state)
+{
+    (void)state;
+    unsigned mask;
+    struct lia_err err;
+    assert_int_equal(lia_dimension_mask("all", &mask, &err), 0);
+    assert_int_equal(mask, (1u << LIA_DIM_COUNT) - 1);
+    assert_int_equal(lia_dimension_mask("", &mask, &err), 0);
+    assert_int_equal(mask, 0);
+    assert_int_equal(lia_dimension_mask(" country , feature_flag", &mask, &err), 0);
+    assert_int_equal(mask, (1u << LIA_DIM_COUNTRY) | (1u << LIA_DIM_FEATURE_FLAG));
+    assert_int_equal(lia_dimension_mask("tier,moon,sun", &mask, &err), -1);
+    assert_int_equal(err.code, LIA_E_CONFIG);
+    assert_string_equal(err.msg, "unknown dimension \"moon\"");
+    assert_int_equal(mask, 1u << LIA_DIM_TIER);
+    assert_int_equal(lia_dimension_mask(",country, ", &mask, &err), 0);
+    assert_int_equal(mask, 1u << LIA_DIM_COUNTRY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_account_range_widths),
         cmocka_unit_test(test_account_range_configured),
         cmocka_unit_test(test_long_values_cut),
+        cmocka_unit_test(test_dimension_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

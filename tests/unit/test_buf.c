@@ -76,6 +76,7 @@ static void test_err_codes(void **state)
         {LIA_E_TOO_LARGE, "too_large", 413},
         {LIA_E_CONTENT_TYPE, "unsupported_media_type", 415},
         {LIA_E_RATE_LIMITED, "rate_limited", 429},
+        {LIA_E_HEADERS_TOO_LARGE, "headers_too_large", 431},
         {LIA_E_UNAVAILABLE, "unavailable", 503},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {

@@ -150,12 +150,17 @@ static void test_key_table(void **state)
         {"http.max_body_bytes", "size", "1MiB", true, 1024, 67108864},
         {"http.max_header_bytes", "size", "32KiB", false, 4096, 1048576},
         {"http.max_json_depth", "uint", "32", true, 2, 1000},
+        {"http.max_headers", "uint", "64", true, 8, 1000},
+        {"http.tls_cert_file", "string", "", false, 0, 4096},
+        {"http.tls_key_file", "string", "", false, 0, 4096},
         {"http.cors_origins", "list", "[]", true, 0, 64},
         {"batch.max_tickets", "uint", "256", false, 1, 10000},
         {"batch.max_wait", "duration", "0", false, 0, 1000},
         {"batch.writers", "uint", "2", false, 1, 16},
         {"batch.max_pending", "uint", "10000", false, 1, 1000000},
         {"batch.retry_after", "duration", "5s", true, 1000, 3600000},
+        {"spool.dir", "string", "", false, 0, 4095},
+        {"spool.max_bytes", "size", "256MiB", false, 1024, 1099511627776ULL},
         {"log.level", "enum", "info", true, 0, 0},
         {"accounts.range_width", "uint", "100000", true, 1, 1000000000000ULL},
         {"rollup.horizon", "duration", "8d", false, 8 * 86400000ULL, 31 * 86400000ULL},
@@ -200,6 +205,23 @@ static void test_key_table(void **state)
         {"notify.max_attempts", "uint", "20", true, 1, 1000},
         {"notify.backoff_min", "duration", "1s", true, 100, 3600000},
         {"notify.backoff_max", "duration", "5m", true, 1000, 86400000},
+        {"ha.lock_interval", "duration", "1s", false, 100, 60000},
+        {"ha.takeover_timeout", "duration", "10s", false, 1000, 600000},
+        {"metrics.public", "bool", "false", true, 0, 0},
+        {"metrics.bucket_dimensions", "string", "", true, 0, 1024},
+        {"metrics.max_series", "uint", "500", true, 0, 100000},
+        {"rate_limit.source", "rate", "off", true, 0, 0},
+        {"rate_limit.source_burst", "uint", "0", true, 0, 1000000},
+        {"rate_limit.token", "rate", "off", true, 0, 0},
+        {"rate_limit.token_burst", "uint", "0", true, 0, 1000000},
+        {"retention.tickets", "duration", "0", true, 0, 315360000000ULL},
+        {"retention.raw_payload", "duration", "7d", true, 0, 315360000000ULL},
+        {"retention.interval", "duration", "10m", true, 1000, 86400000},
+        {"retention.batch", "uint", "1000", true, 1, 100000},
+        {"incident.update_interval", "duration", "30m", true, 60000, 86400000},
+        {"incident.status_template", "string", "", true, 0, 4096},
+        {"roles.limit", "duration", "2h", true, 1000, 604800000},
+        {"roles.reminder_interval", "duration", "15m", true, 1000, 86400000},
     };
     size_t n;
     const struct lia_config_key *keys = lia_config_keys(&n);
@@ -219,8 +241,8 @@ static void test_key_table(void **state)
     assert_null(lia_config_key_find("sources"));
 
     static const char *const source_names[] = {
-        "type",      "secret", "secret_env", "secret_file", "replay_window",
-        "store_raw", "mode",   "username",   "auth_header",
+        "type",       "secret",     "secret_env", "secret_file", "replay_window", "store_raw",
+        "rate_limit", "rate_burst", "mode",       "username",    "auth_header",
     };
     const struct lia_config_key *skeys = lia_config_source_keys(&n);
     assert_int_equal(n, sizeof(source_names) / sizeof(source_names[0]));
@@ -312,8 +334,11 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 45);
+    assert_int_equal(checked, 59);
 }
+
+/* sha256sum of "x", for token entries that need a value. */
+#define SHA_OF_X "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
 
 static void test_value_errors(void **state)
 {
@@ -321,6 +346,15 @@ static void test_value_errors(void **state)
     static const struct error_case cases[] = {
         {"http:\n  max_body_bytes: 65MiB\n", 2, "http.max_body_bytes",
          "http.max_body_bytes: must be between 1KiB and 64MiB, got \"65MiB\""},
+        {"rate_limit:\n  source: 100/d\n", 2, "rate_limit.source",
+         "rate_limit.source: expected a rate like \"100/s\", \"600/m\" or \"1000/h\" (1 to "
+         "1000000 per unit), \"off\" or \"default\", got \"100/d\""},
+        {"tokens:\n  t:\n    token_sha256: " SHA_OF_X "\n    scopes: [read]\n    rate_limit: 0/s\n",
+         5, "tokens.t.rate_limit",
+         "tokens.t.rate_limit: expected a rate like \"100/s\", \"600/m\" or \"1000/h\" (1 to "
+         "1000000 per unit), \"off\" or \"default\", got \"0/s\""},
+        {"sources:\n  s:\n    type: generic\n    secret: x\n    rate_burst: 1000001\n", 5,
+         "sources.s.rate_burst", "sources.s.rate_burst: must be at most 1000000, got \"1000001\""},
         {"detection:\n  rho: 1\n", 2, "detection.rho",
          "detection.rho: must be between 1.1 and 20, got 1"},
         {"detection:\n  baseline_decay: 0x1\n", 2, "detection.baseline_decay",
@@ -1254,6 +1288,32 @@ static void expect_validate(const char *yaml, int line, const char *msg)
     lia_config_free(cfg);
 }
 
+static void test_metrics_validate(void **state)
+{
+    (void)state;
+    expect_validate("metrics:\n  bucket_dimensions: \"country, platform\"\n", 0, NULL);
+    expect_validate("metrics:\n  bucket_dimensions: all\n  max_series: 0\n", 0, NULL);
+    expect_validate("metrics:\n  bucket_dimensions: country,planet\n", 0,
+                    "metrics.bucket_dimensions: unknown dimension \"planet\"");
+}
+
+/* Retention that would starve the restart rebuild, and half a TLS setup, are refused. */
+static void test_security_validate(void **state)
+{
+    (void)state;
+    expect_validate("retention:\n  tickets: 8d\n", 0, NULL);
+    expect_validate("retention:\n  tickets: 0\n  raw_payload: 0\n", 0, NULL);
+    expect_validate("retention:\n  tickets: 7d\n", 0,
+                    "retention.tickets: must be 0 or at least rollup.horizon");
+    expect_validate("http:\n  tls_cert_file: /c.pem\n  tls_key_file: /k.pem\n", 0, NULL);
+    expect_validate("http:\n  tls_cert_file: /c.pem\n", 0,
+                    "http.tls_key_file: is required with the other of http.tls_cert_file and "
+                    "http.tls_key_file");
+    expect_validate("http:\n  tls_key_file: /k.pem\n", 0,
+                    "http.tls_cert_file: is required with the other of http.tls_cert_file and "
+                    "http.tls_key_file");
+}
+
 static void test_token_validate(void **state)
 {
     (void)state;
@@ -1594,6 +1654,9 @@ static void test_print(void **state)
                               "  max_body_bytes: 1536\n"
                               "  max_header_bytes: 32KiB\n"
                               "  max_json_depth: 32\n"
+                              "  max_headers: 64\n"
+                              "  tls_cert_file: \"\"\n"
+                              "  tls_key_file: \"\"\n"
                               "  cors_origins: [\"https://grafana.example.com\", "
                               "\"http://[::1]:3000\"]\n"
                               "batch:\n"
@@ -1602,6 +1665,9 @@ static void test_print(void **state)
                               "  writers: 2\n"
                               "  max_pending: 10000\n"
                               "  retry_after: 1h\n"
+                              "spool:\n"
+                              "  dir: \"\"\n"
+                              "  max_bytes: 256MiB\n"
                               "log:\n"
                               "  level: info\n"
                               "accounts:\n"
@@ -1672,6 +1738,31 @@ static void test_print(void **state)
                               "  max_attempts: 20\n"
                               "  backoff_min: 1s\n"
                               "  backoff_max: 5m\n"
+                              "ha:\n"
+                              "  lock_interval: 1s\n"
+                              "  takeover_timeout: 10s\n"
+                              "metrics:\n"
+                              "  public: false\n"
+                              "  bucket_dimensions: \"\"\n"
+                              "  max_series: 500\n"
+                              "rate_limit:\n"
+                              "  source: \"off\"\n"
+                              "  source_burst: 0\n"
+                              "  token: \"off\"\n"
+                              "  token_burst: 0\n"
+                              "retention:\n"
+                              "  tickets: 0\n"
+                              "  raw_payload: 7d\n"
+                              "  interval: 10m\n"
+                              "  batch: 1000\n"
+                              "incident:\n"
+                              "  update_interval: 30m\n"
+                              "  status_template: \"\"\n"
+                              "roles:\n"
+                              "  limit: 2h\n"
+                              "  reminder_interval: 15m\n"
+                              "  names: []\n"
+                              "  rota: {}\n"
                               "regions:\n"
                               "  DE: dach\n"
                               "account_ranges:\n"
@@ -1683,6 +1774,8 @@ static void test_print(void **state)
                               "    secret: \"********\"\n"
                               "    replay_window: 5m\n"
                               "    store_raw: false\n"
+                              "    rate_limit: default\n"
+                              "    rate_burst: 0\n"
                               "    fields:\n"
                               "      account_id: /organization/account_number\n"
                               "      subject: \"/a b/\\\"q\\\"\"\n"
@@ -1691,6 +1784,8 @@ static void test_print(void **state)
                               "    secret_file: /etc/liaison/other.secret\n"
                               "    replay_window: 5m\n"
                               "    store_raw: false\n"
+                              "    rate_limit: default\n"
+                              "    rate_burst: 0\n"
                               "    fields: {}\n"
                               "tokens:\n"
                               "  dev:\n"
@@ -2090,7 +2185,8 @@ int main(void)
         cmocka_unit_test(test_scope_names),       cmocka_unit_test(test_token_errors),
         cmocka_unit_test(test_token_validate),    cmocka_unit_test(test_token_env_name),
         cmocka_unit_test(test_token_setters),     cmocka_unit_test(test_cors),
-        cmocka_unit_test(test_cors_errors),
+        cmocka_unit_test(test_cors_errors),       cmocka_unit_test(test_metrics_validate),
+        cmocka_unit_test(test_security_validate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

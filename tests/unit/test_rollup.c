@@ -421,6 +421,11 @@ static void test_expiry(void **state)
         put_ok(r, 100 + i, B - DAY_MS + MIN_MS + (int64_t)i * 600, KEYS("country:FR"), NULL);
     }
     assert_int_equal(count_of(r, LIA_DIM_COUNTRY, "country:DE", all_from, all_to, NULL), 3);
+    /* lia_rollup_has knows what is recorded, and nothing else. */
+    assert_true(lia_rollup_has(r, 1));
+    assert_true(lia_rollup_has(r, 2099));
+    assert_false(lia_rollup_has(r, 9));
+    assert_false(lia_rollup_has(r, 2100));
 
     /* The first minute stays until it lies wholly before now - horizon. */
     uint64_t v = lia_rollup_version(r);
@@ -433,6 +438,9 @@ static void test_expiry(void **state)
     assert_int_equal(count_of(r, LIA_DIM_COUNTRY, "country:DE", all_from, all_to, NULL), 1);
     assert_int_equal(count_of(r, LIA_DIM_COUNTRY, "country:FR", all_from, all_to, NULL), 2000);
     assert_true(lia_rollup_memory(r) < before);
+    assert_false(lia_rollup_has(r, 1));
+    assert_false(lia_rollup_has(r, 3));
+    assert_true(lia_rollup_has(r, 2));
 
     /* An expired id is free again. */
     put_ok(r, 1, B, KEYS("country:DE"), NULL);

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/* The report's role shifts section (see roles_report.h). */
+#include "roles_report.h"
+
+#include "mem.h"
+#include "roles.h"
+#include "timeutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *time_json(int64_t ms)
+{
+    char text[LIA_TIME_STR_LEN];
+    return json_string(lia_time_format(ms, text));
+}
+
+static json_t *text_or_null(const json_t *detail, const char *name)
+{
+    const char *s = json_string_value(json_object_get(detail, name));
+    return s != NULL ? json_string(s) : json_null();
+}
+
+static void add_shift(json_t *shifts, const struct lia_inc_entry *e, const char *role, json_t *from,
+                      const char *to, json_t *note)
+{
+    json_array_append_new(shifts, json_pack("{s:o, s:s, s:o, s:s, s:s, s:o}", "at",
+                                            time_json(e->at_ms), "role", role, "from", from, "to",
+                                            to, "by", e->who, "note", note));
+}
+
+/* Hand-offs (the opening's commander and liaison included) and relief requests, in entry
+ * order. */
+static void events_json(const struct lia_inc_entry *entries, size_t n, json_t *shifts,
+                        json_t *reliefs)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct lia_inc_entry *e = &entries[i];
+        const json_t *d = e->detail;
+        if (strcmp(e->kind, "open") == 0) {
+            for (size_t k = 0; k < 2; k++) {
+                const char *role = lia_role_builtin[k];
+                const char *to = json_string_value(json_object_get(d, role));
+                if (to != NULL && to[0] != '\0') {
+                    add_shift(shifts, e, role, json_null(), to, json_null());
+                }
+            }
+            continue;
+        }
+        const char *role = json_string_value(json_object_get(d, "role"));
+        const char *action = json_string_value(json_object_get(d, "action"));
+        if (strcmp(e->kind, "role") != 0 || role == NULL || action == NULL) {
+            continue;
+        }
+        const char *to = json_string_value(json_object_get(d, "to"));
+        if (strcmp(action, "handoff") == 0 && to != NULL) {
+            add_shift(shifts, e, role, text_or_null(d, "from"), to, text_or_null(d, "note"));
+        } else if (strcmp(action, "relief") == 0) {
+            json_array_append_new(reliefs,
+                                  json_pack("{s:o, s:s, s:o, s:s, s:o}", "at", time_json(e->at_ms),
+                                            "role", role, "holder", text_or_null(d, "holder"), "by",
+                                            e->who, "note", text_or_null(d, "note")));
+        }
+    }
+}
+
+/* One person's total, with the roles they held. */
+struct person_time {
+    const char *person;
+    int64_t ms;
+    size_t first; /* index of their first stint, for the recognition's order */
+    json_t *roles;
+};
+
+static int by_time_then_name(const void *a, const void *b)
+{
+    const struct person_time *x = a, *y = b;
+    if (x->ms != y->ms) {
+        return x->ms > y->ms ? -1 : 1;
+    }
+    return strcmp(x->person, y->person);
+}
+
+static int by_first_stint(const void *a, const void *b)
+{
+    const struct person_time *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static void add_role_once(json_t *roles, const char *role)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(roles, i, v)
+    {
+        if (strcmp(json_string_value(v), role) == 0) {
+            return;
+        }
+    }
+    json_array_append_new(roles, json_string(role));
+}
+
+/* "Thanks to ana, ben and chloe, who carried this incident." */
+static json_t *recognition(struct person_time *people, size_t n)
+{
+    if (n == 0) {
+        return json_null();
+    }
+    qsort(people, n, sizeof(people[0]), by_first_stint);
+    struct lia_buf b;
+    lia_buf_init(&b, 64 * 1024);
+    lia_buf_append_str(&b, "Thanks to ");
+    for (size_t i = 0; i < n; i++) {
+        lia_buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", people[i].person);
+    }
+    lia_buf_printf(&b, ", who carried this incident%s.", n > 1 ? " in shifts" : "");
+    json_t *text = json_string(lia_buf_str(&b));
+    lia_buf_fini(&b);
+    return text;
+}
+
+json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n, int64_t limit_ms,
+                              int64_t end_ms)
+{
+    struct lia_roles r = {0};
+    json_t *shifts = json_array(), *reliefs = json_array(), *stints = json_array();
+    lia_roles_fold(entries, n, &r);
+    events_json(entries, n, shifts, reliefs);
+    struct person_time *people = xcalloc(r.n + 1, sizeof(*people));
+    size_t npeople = 0, past = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        const struct lia_role_stint *s = &r.stints[i];
+        struct lia_handoff h;
+        lia_handoff_at(s, limit_ms, limit_ms, end_ms, &h);
+        past += h.past_limit;
+        json_array_append_new(stints,
+                              json_pack("{s:s, s:s, s:o, s:o, s:I, s:b, s:b}", "role", s->role,
+                                        "person", s->person, "from", time_json(s->from_ms), "to",
+                                        s->to_ms != 0 ? time_json(s->to_ms) : json_null(),
+                                        "seconds", (json_int_t)(h.held_ms / 1000), "past_limit",
+                                        h.past_limit, "relief_requested", s->relief_ms != 0));
+        struct person_time *p = NULL;
+        for (size_t k = 0; k < npeople && p == NULL; k++) {
+            p = strcmp(people[k].person, s->person) == 0 ? &people[k] : NULL;
+        }
+        if (p == NULL) {
+            p = &people[npeople++];
+            *p = (struct person_time){.person = s->person, .first = i, .roles = json_array()};
+        }
+        p->ms += h.held_ms;
+        add_role_once(p->roles, s->role);
+    }
+    qsort(people, npeople, sizeof(people[0]), by_time_then_name);
+    json_t *times = json_array();
+    for (size_t k = 0; k < npeople; k++) {
+        json_array_append_new(times, json_pack("{s:s, s:I, s:o}", "person", people[k].person,
+                                               "seconds", (json_int_t)(people[k].ms / 1000),
+                                               "roles", people[k].roles));
+    }
+    json_t *out = json_pack("{s:I, s:o, s:o, s:o, s:I, s:o, s:o}", "limit_seconds",
+                            (json_int_t)(limit_ms / 1000), "shifts", shifts, "relief_requests",
+                            reliefs, "stints", stints, "stints_past_limit", (json_int_t)past,
+                            "time_in_role", times, "recognition", recognition(people, npeople));
+    free(people);
+    lia_roles_fini(&r);
+    return out;
+}
+
+/* Markdown output; the first failed append makes every later one a no-op. */
+struct md {
+    struct lia_buf *out;
+    bool full;
+};
+
+static void put(struct md *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct md *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    m->full = m->full || n < 0 || (size_t)n >= sizeof(small) ||
+              lia_buf_append(m->out, small, (size_t)n) != 0;
+}
+
+/* Names and notes: line breaks become spaces and markup punctuation is backslash-escaped, as in
+ * the rest of the report. */
+static void put_text(struct md *m, const char *s)
+{
+    for (; s != NULL && *s != '\0' && !m->full; s++) {
+        char c = *s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s;
+        char esc[2] = {'\\', c};
+        bool markup = strchr("\\`*_[]<>|#~!", c) != NULL;
+        m->full = lia_buf_append(m->out, markup ? esc : esc + 1, markup ? 2 : 1) != 0;
+    }
+}
+
+static const char *str(const json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+/* "2026-11-23T10:15:30.000Z" as "2026-11-23 10:15 UTC". */
+static void put_time(struct md *m, const char *iso)
+{
+    if (iso == NULL || strlen(iso) < 16) {
+        put(m, "still held");
+        return;
+    }
+    put(m, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+static void put_duration(struct md *m, json_int_t seconds)
+{
+    char text[32];
+    lia_role_duration_text((int64_t)seconds * 1000, text, sizeof(text));
+    put(m, "%s", text);
+}
+
+static void put_shifts(struct md *m, const json_t *section)
+{
+    const json_t *shifts = json_object_get(section, "shifts");
+    put(m, "### Hand-offs\n\n");
+    if (json_array_size(shifts) == 0) {
+        put(m, "No role was assigned.\n\n");
+        return;
+    }
+    put(m, "| When | Role | From | To | Recorded by | Note |\n|---|---|---|---|---|---|\n");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(shifts, i, s)
+    {
+        put(m, "| ");
+        put_time(m, str(s, "at"));
+        put(m, " | %s | ", str(s, "role"));
+        put_text(m, str(s, "from") != NULL ? str(s, "from") : "(first holder)");
+        put(m, " | ");
+        put_text(m, str(s, "to"));
+        put(m, " | ");
+        put_text(m, str(s, "by"));
+        put(m, " | ");
+        put_text(m, str(s, "note"));
+        put(m, " |\n");
+    }
+    put(m, "\n");
+}
+
+static void put_reliefs(struct md *m, const json_t *section)
+{
+    const json_t *reliefs = json_object_get(section, "relief_requests");
+    if (json_array_size(reliefs) == 0) {
+        return;
+    }
+    put(m, "Relief requests (asking for a hand-off is part of the job):\n\n");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(reliefs, i, r)
+    {
+        put(m, "- ");
+        put_time(m, str(r, "at"));
+        put(m, ": ");
+        put_text(m, str(r, "holder"));
+        put(m, " asked to hand off %s", str(r, "role"));
+        if (str(r, "note") != NULL) {
+            put(m, " (");
+            put_text(m, str(r, "note"));
+            put(m, ")");
+        }
+        put(m, "\n");
+    }
+    put(m, "\n");
+}
+
+static void put_stints(struct md *m, const json_t *section)
+{
+    const json_t *stints = json_object_get(section, "stints");
+    if (json_array_size(stints) == 0) {
+        return;
+    }
+    put(m, "### Stints\n\n| Role | Person | From | To | Time | |\n|---|---|---|---|---|---|\n");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(stints, i, s)
+    {
+        put(m, "| %s | ", str(s, "role"));
+        put_text(m, str(s, "person"));
+        put(m, " | ");
+        put_time(m, str(s, "from"));
+        put(m, " | ");
+        put_time(m, str(s, "to"));
+        put(m, " | ");
+        put_duration(m, json_integer_value(json_object_get(s, "seconds")));
+        put(m, " | %s |\n",
+            json_is_true(json_object_get(s, "past_limit")) ? "**past the limit**" : "");
+    }
+    put(m, "\n");
+}
+
+static void put_time_in_role(struct md *m, const json_t *section)
+{
+    const json_t *times = json_object_get(section, "time_in_role");
+    if (json_array_size(times) == 0) {
+        return;
+    }
+    put(m, "### Time in role\n\n| Person | Time | Roles |\n|---|---|---|\n");
+    size_t i;
+    const json_t *t;
+    json_array_foreach(times, i, t)
+    {
+        put(m, "| ");
+        put_text(m, str(t, "person"));
+        put(m, " | ");
+        put_duration(m, json_integer_value(json_object_get(t, "seconds")));
+        put(m, " | ");
+        size_t k;
+        const json_t *role;
+        json_array_foreach(json_object_get(t, "roles"), k, role)
+        {
+            put(m, "%s%s", k > 0 ? ", " : "", json_string_value(role));
+        }
+        put(m, " |\n");
+    }
+    put(m, "\n");
+}
+
+int lia_roles_report_markdown(const json_t *section, struct lia_buf *out, struct lia_err *err)
+{
+    struct md m = {.out = out};
+    json_int_t past = json_integer_value(json_object_get(section, "stints_past_limit"));
+    put(&m, "## Role shifts\n\n");
+    put_shifts(&m, section);
+    put_reliefs(&m, section);
+    put_stints(&m, section);
+    put_time_in_role(&m, section);
+    put(&m, "Limit per stint: ");
+    put_duration(&m, json_integer_value(json_object_get(section, "limit_seconds")));
+    if (past > 0) {
+        put(&m, "; %lld %s past it.\n\n", (long long)past, past == 1 ? "stint ran" : "stints ran");
+    } else {
+        put(&m, "; no stint ran past it.\n\n");
+    }
+    if (str(section, "recognition") != NULL) {
+        put_text(&m, str(section, "recognition"));
+        put(&m, "\n\n");
+    }
+    if (m.full) {
+        return lia_err_set(err, LIA_E_TOO_LARGE, NULL, "the report is larger than %zu bytes",
+                           out->max);
+    }
+    return 0;
+}
