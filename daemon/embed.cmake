@@ -1,5 +1,7 @@
 # Embeds schema/NNN_name.sql files into a C array, so liaisond carries its migrations.
 # Usage: cmake -DSCHEMA_DIR=... -DOUT=... -P embed.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/embed_common.cmake)
+
 file(GLOB files ${SCHEMA_DIR}/[0-9][0-9][0-9]_*.sql)
 list(SORT files)
 set(body "/* Generated from the schema directory at build time. */\n#include \"migrations.h\"\n\n")
@@ -9,12 +11,10 @@ foreach(f ${files})
     get_filename_component(name ${f} NAME_WE)
     string(SUBSTRING ${name} 0 3 version)
     math(EXPR version "${version}" OUTPUT_FORMAT DECIMAL)
-    file(READ ${f} hex HEX)
-    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    embed_file_bytes(${f} bytes)
     string(APPEND body "static const char sql_${i}[] = {${bytes}0x00};\n")
     string(APPEND table "    {${version}, \"${name}\", sql_${i}},\n")
     math(EXPR i "${i} + 1")
 endforeach()
 string(APPEND table "};\nconst unsigned migrations_count = ${i};\n")
-file(WRITE ${OUT}.tmp "${body}\n${table}")
-file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
+embed_write(${OUT} "${body}\n${table}")

@@ -2,6 +2,8 @@
 # without a web server or files on disk. Each asset carries its content type and a strong ETag
 # (the start of its SHA-256), so browsers revalidate cheaply and see a new build at once.
 # Usage: cmake -DASSET_DIR=... -DOUT=... -P embed_assets.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/embed_common.cmake)
+
 file(GLOB files ${ASSET_DIR}/*)
 list(SORT files)
 set(body "/* Generated from daemon/dashboard at build time. */\n#include \"dashboard_assets.h\"\n\n")
@@ -23,13 +25,11 @@ foreach(f ${files})
     endif()
     file(SHA256 ${f} digest)
     string(SUBSTRING ${digest} 0 20 etag)
-    file(READ ${f} hex HEX)
     file(SIZE ${f} size)
-    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    embed_file_bytes(${f} bytes)
     string(APPEND body "static const unsigned char asset_${i}[] = {${bytes}0x00};\n")
     string(APPEND table "    {\"${name}\", \"${type}\", asset_${i}, ${size}, \"${etag}\"},\n")
     math(EXPR i "${i} + 1")
 endforeach()
 string(APPEND table "};\nconst unsigned dashboard_asset_count = ${i};\n")
-file(WRITE ${OUT}.tmp "${body}\n${table}")
-file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
+embed_write(${OUT} "${body}\n${table}")

@@ -386,8 +386,8 @@ static int cmd_serve(const struct options *opt)
     free(spool_dir);
     app.batcher = batcher_start(url, &limits, app.spool, record_stored, app.engine);
     struct replica *replica = replica_start(&app, url, cfg);
-    struct retention *retention = retention_start(&app, url);
-    struct role_reminders *reminders = role_reminders_start(&app, url);
+    struct worker *retention = retention_start(&app, url);
+    struct worker *reminders = role_reminders_start(&app, url);
     struct http_server *http = http_start(&app, cfg);
     if (http == NULL) {
         fatalx("cannot start the HTTP server");
@@ -463,8 +463,8 @@ static int cmd_serve(const struct options *opt)
     batcher_stop(app.batcher);
     spool_close(app.spool);
     app.spool = NULL;
-    retention_stop(retention);
-    role_reminders_stop(reminders);
+    worker_stop(retention);
+    worker_stop(reminders);
     notifier_stop(app.notifier);
     app.notifier = NULL; /* events stored from here on are sent at the next start */
     http_wait_idle(http, DRAIN_TIMEOUT_MS);

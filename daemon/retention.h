@@ -7,16 +7,13 @@
 #define RETENTION_H
 
 #include "app.h"
-
-struct retention;
+#include "worker.h"
 
 /* Starts the worker. It runs a round soon after the schema is current and then every
  * retention.interval, each with the configuration snapshot of that moment; a key set to 0
  * skips its part. It connects to url (copied) lazily and reconnects at the next round. Several
- * processes may run one against the same database. Returns a new worker. */
-struct retention *retention_start(struct app *app, const char *url);
-
-/* Stops the worker between two batches, joins it and frees r. NULL is a no-op. */
-void retention_stop(struct retention *r);
+ * processes may run one against the same database. Returns a new worker; worker_stop
+ * stops it between two batches. */
+struct worker *retention_start(struct app *app, const char *url);
 
 #endif

@@ -12,9 +12,7 @@
 #include "store.h"
 #include "timeutil.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +20,6 @@
 
 #define POOL_WAIT_MS 500
 #define MS(col)      "(extract(epoch FROM " col ") * 1000)::bigint"
-
-struct role_reminders {
-    struct app *app;
-    char *url;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    atomic_bool stopping;
-    pthread_t thread;
-    PGconn *conn; /* the worker's */
-};
 
 /* The entries that roles are folded from, of the most recently opened incidents not closed. */
 static const char entries_sql[] = "SELECT i.id, i.title, e.id, e.kind, " MS("e.at") ", " MS(
@@ -183,101 +171,54 @@ static int record_one(PGconn *conn, const struct lia_config *cfg, const json_t *
     return ok ? queued : -1;
 }
 
-/* One round in one transaction, fenced by the leader's lock. Returns the rows queued, or -1. */
-static int run_round(struct role_reminders *rr, const struct lia_config *cfg, int64_t now_ms)
+/* Records and queues the reminders due in one transaction, fenced by the leader's lock.
+ * Returns the rows queued, or -1. */
+static int record_due(PGconn *conn, struct app *app, const struct lia_config *cfg, int64_t now_ms)
 {
     struct lia_err err;
-    if (!exec_ok(rr->conn, "BEGIN")) {
+    if (!exec_ok(conn, "BEGIN")) {
         return -1;
     }
-    json_t *due = role_reminders_due(rr->conn, &cfg->roles, now_ms, &err);
+    json_t *due = role_reminders_due(conn, &cfg->roles, now_ms, &err);
     int queued = due != NULL ? 0 : -1;
     size_t i;
     json_t *one;
-    if (json_array_size(due) > 0 && !leader_fence(rr->app->leader, rr->conn)) {
+    if (json_array_size(due) > 0 && !leader_fence(app->leader, conn)) {
         queued = -1;
     }
     json_array_foreach(due, i, one)
     {
-        int n = queued < 0 ? -1 : record_one(rr->conn, cfg, one, now_ms);
+        int n = queued < 0 ? -1 : record_one(conn, cfg, one, now_ms);
         queued = n < 0 ? -1 : queued + n;
     }
     json_decref(due);
-    if (!exec_ok(rr->conn, queued >= 0 ? "COMMIT" : "ROLLBACK")) {
+    if (!exec_ok(conn, queued >= 0 ? "COMMIT" : "ROLLBACK")) {
         return -1;
     }
     return queued;
 }
 
-/* Waits ms or until stopped. Returns false when stopping. */
-static bool wait_ms(struct role_reminders *rr, int64_t ms)
+static int64_t run_round(struct worker *w)
 {
-    pthread_mutex_lock(&rr->lock);
-    struct timespec until = clock_deadline_after(ms);
-    while (!atomic_load(&rr->stopping)) {
-        if (pthread_cond_timedwait(&rr->cond, &rr->lock, &until) == ETIMEDOUT) {
-            break;
-        }
+    struct app *app = worker_app(w);
+    /* Only the detection leader sends, as for escalations. */
+    if (!atomic_load(&app->leading)) {
+        return ROLE_REMINDERS_POLL_MS;
     }
-    pthread_mutex_unlock(&rr->lock);
-    return !atomic_load(&rr->stopping);
+    PGconn *conn = worker_conn(w);
+    if (conn == NULL) {
+        return ROLE_REMINDERS_POLL_MS;
+    }
+    struct snapshot *snap = app_snapshot(app);
+    int queued = record_due(conn, app, snap->cfg, clock_wall_ms());
+    snapshot_release(snap);
+    if (queued > 0) {
+        notifier_wake(app->notifier);
+    }
+    return ROLE_REMINDERS_POLL_MS;
 }
 
-static void *worker_main(void *arg)
+struct worker *role_reminders_start(struct app *app, const char *url)
 {
-    struct role_reminders *rr = arg;
-    while (wait_ms(rr, ROLE_REMINDERS_POLL_MS)) {
-        /* Only the detection leader sends, as for escalations. */
-        if (!atomic_load(&rr->app->schema_current) || !atomic_load(&rr->app->leading)) {
-            continue;
-        }
-        if (rr->conn == NULL) {
-            rr->conn = store_connect(rr->url);
-        }
-        if (rr->conn == NULL) {
-            continue;
-        }
-        struct snapshot *snap = app_snapshot(rr->app);
-        int queued = run_round(rr, snap->cfg, clock_wall_ms());
-        snapshot_release(snap);
-        if (queued > 0) {
-            notifier_wake(rr->app->notifier);
-        }
-        if (PQstatus(rr->conn) != CONNECTION_OK) {
-            PQfinish(rr->conn);
-            rr->conn = NULL;
-        }
-    }
-    PQfinish(rr->conn);
-    return NULL;
-}
-
-struct role_reminders *role_reminders_start(struct app *app, const char *url)
-{
-    struct role_reminders *rr = xcalloc(1, sizeof(*rr));
-    rr->app = app;
-    rr->url = xstrdup(url);
-    atomic_init(&rr->stopping, false);
-    pthread_mutex_init(&rr->lock, NULL);
-    clock_cond_init(&rr->cond);
-    if (pthread_create(&rr->thread, NULL, worker_main, rr) != 0) {
-        fatal("starting the role reminders thread");
-    }
-    return rr;
-}
-
-void role_reminders_stop(struct role_reminders *rr)
-{
-    if (rr == NULL) {
-        return;
-    }
-    pthread_mutex_lock(&rr->lock);
-    atomic_store(&rr->stopping, true);
-    pthread_cond_signal(&rr->cond);
-    pthread_mutex_unlock(&rr->lock);
-    pthread_join(rr->thread, NULL);
-    pthread_cond_destroy(&rr->cond);
-    pthread_mutex_destroy(&rr->lock);
-    free(rr->url);
-    free(rr);
+    return worker_start(app, url, "role reminders", ROLE_REMINDERS_POLL_MS, run_round);
 }

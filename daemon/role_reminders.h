@@ -11,6 +11,7 @@
 #include "app.h"
 #include "config.h"
 #include "err.h"
+#include "worker.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -20,8 +21,6 @@
 #define ROLE_REMINDERS_POLL_MS 1000
 /* Open incidents looked at, at most (the most recently opened). */
 #define ROLE_REMINDERS_MAX_INCIDENTS 100
-
-struct role_reminders;
 
 /* The hand-offs due at now_ms on open (not closed) incidents: a new JSON array of the due
  * objects of lia_roles_json, each with "incident" (its id) and "title" added, or NULL with err
@@ -36,10 +35,7 @@ json_t *role_reminders_due_pooled(struct app *app, const struct lia_roles_config
 /* Starts the worker. Every ROLE_REMINDERS_POLL_MS, while this replica leads and the schema is
  * current, it records and queues the reminders due, each once across replicas and restarts,
  * and wakes the notifier. It connects to url (copied) lazily and reconnects at the next round.
- * Returns a new worker. */
-struct role_reminders *role_reminders_start(struct app *app, const char *url);
-
-/* Stops the worker, joins it and frees it. NULL is a no-op. */
-void role_reminders_stop(struct role_reminders *rr);
+ * Returns a new worker, for worker_stop. */
+struct worker *role_reminders_start(struct app *app, const char *url);
 
 #endif

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "incident_report.h"
 
+#include "markdown.h"
 #include "roles_report.h"
 #include "timeutil.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 static json_t *time_or_null(int64_t ms)
@@ -124,55 +123,17 @@ json_t *lia_incident_report_json(const struct lia_report_input *in)
                      "ticket_volume", volume);
 }
 
-/* Markdown output; the first failed append makes every later one a no-op. */
-struct md {
-    struct lia_buf *out;
-    bool full;
-};
-
-static void put(struct md *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct md *m, const char *fmt, ...)
-{
-    if (m->full) {
-        return;
-    }
-    char small[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    m->full = n < 0 || (size_t)n >= sizeof(small) || lia_buf_append(m->out, small, (size_t)n) != 0;
-}
-
-/* User text: line breaks become spaces, and ASCII punctuation that could start markup or end a
- * table cell is backslash-escaped (CommonMark allows escaping any ASCII punctuation). */
-static void put_text(struct md *m, const char *s)
-{
-    for (; s != NULL && *s != '\0' && !m->full; s++) {
-        char c = *s;
-        if (c == '\n' || c == '\r' || c == '\t') {
-            m->full = lia_buf_append(m->out, " ", 1) != 0;
-        } else if (strchr("\\`*_[]<>|#~!", c) != NULL) {
-            char esc[2] = {'\\', c};
-            m->full = lia_buf_append(m->out, esc, 2) != 0;
-        } else {
-            m->full = lia_buf_append(m->out, &c, 1) != 0;
-        }
-    }
-}
-
 /* A code span; inside it only the pipe needs escaping (GitHub tables), and a backtick, which
  * would end it, is written as a quote. */
-static void put_code(struct md *m, const char *s)
+static void put_code(struct lia_md *m, const char *s)
 {
-    put(m, "`");
+    lia_md_printf(m, "`");
     for (; s != NULL && *s != '\0' && !m->full; s++) {
         const char *piece = *s == '|' ? "\\|" : *s == '`' ? "'" : NULL;
         m->full = piece != NULL ? lia_buf_append_str(m->out, piece) != 0
                                 : lia_buf_append(m->out, s, 1) != 0;
     }
-    put(m, "`");
+    lia_md_printf(m, "`");
 }
 
 static const char *str(const json_t *obj, const char *name)
@@ -180,84 +141,80 @@ static const char *str(const json_t *obj, const char *name)
     return json_string_value(json_object_get(obj, name));
 }
 
-/* "2026-11-23T10:15:30.000Z" as "2026-11-23 10:15:30 UTC"; "unknown" for null. */
-static void put_time(struct md *m, const char *iso)
+static void put_time(struct lia_md *m, const char *iso)
 {
-    if (iso == NULL || strlen(iso) < 19) {
-        put(m, "unknown");
-        return;
-    }
-    put(m, "%.10s %.8s UTC", iso, iso + 11);
+    lia_md_time(m, iso, true, "unknown");
 }
 
-static void put_row(struct md *m, const char *label, const char *value)
+static void put_row(struct lia_md *m, const char *label, const char *value)
 {
-    put(m, "| %s | ", label);
-    put_text(m, value != NULL && value[0] != '\0' ? value : "not named");
-    put(m, " |\n");
+    lia_md_printf(m, "| %s | ", label);
+    lia_md_text(m, value != NULL && value[0] != '\0' ? value : "not named");
+    lia_md_printf(m, " |\n");
 }
 
-static void put_list_cell(struct md *m, const json_t *list, bool code)
+static void put_list_cell(struct lia_md *m, const json_t *list, bool code)
 {
     size_t i;
     const json_t *v;
     if (json_array_size(list) == 0) {
-        put(m, "none");
+        lia_md_printf(m, "none");
     }
     json_array_foreach(list, i, v)
     {
-        put(m, "%s", i > 0 ? ", " : "");
+        lia_md_printf(m, "%s", i > 0 ? ", " : "");
         if (code) {
             put_code(m, json_string_value(v));
         } else {
-            put_text(m, json_string_value(v));
+            lia_md_text(m, json_string_value(v));
         }
     }
 }
 
-static void put_summary(struct md *m, const json_t *inc)
+static void put_summary(struct lia_md *m, const json_t *inc)
 {
-    put(m, "# Incident %lld: ", (long long)json_integer_value(json_object_get(inc, "id")));
-    put_text(m, str(inc, "title"));
-    put(m, "\n\n| Field | Value |\n| --- | --- |\n");
+    lia_md_printf(m,
+                  "# Incident %lld: ", (long long)json_integer_value(json_object_get(inc, "id")));
+    lia_md_text(m, str(inc, "title"));
+    lia_md_printf(m, "\n\n| Field | Value |\n| --- | --- |\n");
     put_row(m, "Severity", str(inc, "severity"));
     put_row(m, "Status", str(inc, "status"));
     put_row(m, "Commander", str(inc, "commander"));
     put_row(m, "Liaison", str(inc, "liaison"));
-    put(m, "| Declared | ");
+    lia_md_printf(m, "| Declared | ");
     put_time(m, str(inc, "opened"));
-    put(m, " |\n| Closed | ");
+    lia_md_printf(m, " |\n| Closed | ");
     if (json_is_null(json_object_get(inc, "closed"))) {
-        put(m, "not closed");
+        lia_md_printf(m, "not closed");
     } else {
         put_time(m, str(inc, "closed"));
     }
-    put(m, " |\n| Buckets | ");
+    lia_md_printf(m, " |\n| Buckets | ");
     put_list_cell(m, json_object_get(inc, "buckets"), true);
-    put(m, " |\n| Escalations | ");
+    lia_md_printf(m, " |\n| Escalations | ");
     put_list_cell(m, json_object_get(inc, "escalations"), true);
-    put(m, " |\n| Links | ");
+    lia_md_printf(m, " |\n| Links | ");
     put_list_cell(m, json_object_get(inc, "links"), false);
-    put(m, " |\n\n");
+    lia_md_printf(m, " |\n\n");
 }
 
-static void put_lead(struct md *m, const json_t *minutes, const char *what)
+static void put_lead(struct lia_md *m, const json_t *minutes, const char *what)
 {
     if (json_is_null(minutes)) {
         return;
     }
     json_int_t n = json_integer_value(minutes);
-    put(m, "- Customer-reported lead time over %s: ", what);
+    lia_md_printf(m, "- Customer-reported lead time over %s: ", what);
     if (n > 0) {
-        put(m, "tickets diverged %lld min earlier\n", (long long)n);
+        lia_md_printf(m, "tickets diverged %lld min earlier\n", (long long)n);
     } else if (n < 0) {
-        put(m, "%s came %lld min before tickets diverged\n", what, (long long)-n);
+        lia_md_printf(m, "%s came %lld min before tickets diverged\n", what, (long long)-n);
     } else {
-        put(m, "none (within the same minute)\n");
+        lia_md_printf(m, "none (within the same minute)\n");
     }
 }
 
-static void put_detection(struct md *m, const json_t *d)
+static void put_detection(struct lia_md *m, const json_t *d)
 {
     static const struct {
         const char *member, *label, *none;
@@ -267,56 +224,56 @@ static void put_detection(struct md *m, const json_t *d)
         {"monitoring_alerted", "Monitoring alerted", "no alert covered these buckets"},
         {"declared", "Incident declared", "unknown"},
     };
-    put(m, "## Detection\n\n");
+    lia_md_printf(m, "## Detection\n\n");
     for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
-        put(m, "- %s: ", facts[i].label);
+        lia_md_printf(m, "- %s: ", facts[i].label);
         const char *t = str(d, facts[i].member);
         if (t != NULL) {
             put_time(m, t);
         } else {
-            put(m, "%s", facts[i].none);
+            lia_md_printf(m, "%s", facts[i].none);
         }
-        put(m, "\n");
+        lia_md_printf(m, "\n");
     }
     put_lead(m, json_object_get(d, "lead_over_monitoring_minutes"), "monitoring");
     put_lead(m, json_object_get(d, "lead_over_declaration_minutes"), "the declaration");
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_timeline(struct md *m, const json_t *timeline)
+static void put_timeline(struct lia_md *m, const json_t *timeline)
 {
-    put(m, "## Timeline\n\n");
+    lia_md_printf(m, "## Timeline\n\n");
     if (json_array_size(timeline) == 0) {
-        put(m, "Nothing recorded.\n\n");
+        lia_md_printf(m, "Nothing recorded.\n\n");
         return;
     }
-    put(m, "| Time | Source | Event | Who |\n| --- | --- | --- | --- |\n");
+    lia_md_printf(m, "| Time | Source | Event | Who |\n| --- | --- | --- | --- |\n");
     size_t i;
     const json_t *it;
     json_array_foreach(timeline, i, it)
     {
-        put(m, "| ");
+        lia_md_printf(m, "| ");
         put_time(m, str(it, "at"));
-        put(m, " | %s | ", str(it, "source"));
+        lia_md_printf(m, " | %s | ", str(it, "source"));
         if (!json_is_null(json_object_get(it, "entry"))) {
-            put(m, "#%lld ", (long long)json_integer_value(json_object_get(it, "entry")));
+            lia_md_printf(m, "#%lld ", (long long)json_integer_value(json_object_get(it, "entry")));
         }
-        put_text(m, str(it, "text"));
+        lia_md_text(m, str(it, "text"));
         if (json_is_true(json_object_get(it, "recorded_later"))) {
-            put(m, " *(recorded later)*");
+            lia_md_printf(m, " *(recorded later)*");
         }
         if (!json_is_null(json_object_get(it, "corrected_by"))) {
-            put(m, " *(corrected by #%lld)*",
-                (long long)json_integer_value(json_object_get(it, "corrected_by")));
+            lia_md_printf(m, " *(corrected by #%lld)*",
+                          (long long)json_integer_value(json_object_get(it, "corrected_by")));
         }
-        put(m, " | ");
-        put_text(m, str(it, "who") != NULL ? str(it, "who") : "");
-        put(m, " |\n");
+        lia_md_printf(m, " | ");
+        lia_md_text(m, str(it, "who") != NULL ? str(it, "who") : "");
+        lia_md_printf(m, " |\n");
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_cites(struct md *m, const json_t *cites)
+static void put_cites(struct lia_md *m, const json_t *cites)
 {
     static const char *const kinds[] = {"buckets", "escalations", "tickets"};
     bool any = false;
@@ -325,173 +282,177 @@ static void put_cites(struct md *m, const json_t *cites)
         if (json_array_size(list) == 0) {
             continue;
         }
-        put(m, "%s%s ", any ? "; " : "  - Based on: ", kinds[k]);
+        lia_md_printf(m, "%s%s ", any ? "; " : "  - Based on: ", kinds[k]);
         put_list_cell(m, list, k < 2);
         any = true;
     }
     if (any) {
-        put(m, "\n");
+        lia_md_printf(m, "\n");
     }
 }
 
-static void put_decisions(struct md *m, const json_t *report)
+static void put_decisions(struct lia_md *m, const json_t *report)
 {
     const json_t *decisions = json_object_get(report, "decisions");
-    put(m, "## Decisions\n\n");
+    lia_md_printf(m, "## Decisions\n\n");
     if (json_array_size(decisions) == 0) {
-        put(m, "None recorded.\n\n");
+        lia_md_printf(m, "None recorded.\n\n");
         return;
     }
     json_int_t later = json_integer_value(json_object_get(report, "decisions_recorded_later"));
     if (later > 0) {
-        put(m, "%lld decision%s recorded after the fact (marked below).\n\n", (long long)later,
-            later == 1 ? " was" : "s were");
+        lia_md_printf(m, "%lld decision%s recorded after the fact (marked below).\n\n",
+                      (long long)later, later == 1 ? " was" : "s were");
     }
     size_t i;
     const json_t *d;
     json_array_foreach(decisions, i, d)
     {
-        put(m, "- **#%lld ", (long long)json_integer_value(json_object_get(d, "id")));
+        lia_md_printf(m, "- **#%lld ", (long long)json_integer_value(json_object_get(d, "id")));
         put_time(m, str(d, "at"));
-        put(m, "**, %s, by ", str(d, "channel"));
-        put_text(m, str(d, "who"));
-        put(m, ": ");
-        put_text(m, str(d, "what"));
+        lia_md_printf(m, "**, %s, by ", str(d, "channel"));
+        lia_md_text(m, str(d, "who"));
+        lia_md_printf(m, ": ");
+        lia_md_text(m, str(d, "what"));
         if (json_is_true(json_object_get(d, "recorded_later"))) {
-            put(m, " *(recorded later, at ");
+            lia_md_printf(m, " *(recorded later, at ");
             put_time(m, str(d, "recorded_at"));
-            put(m, ")*");
+            lia_md_printf(m, ")*");
         }
         if (!json_is_null(json_object_get(d, "corrects"))) {
-            put(m, " *(corrects #%lld)*",
-                (long long)json_integer_value(json_object_get(d, "corrects")));
+            lia_md_printf(m, " *(corrects #%lld)*",
+                          (long long)json_integer_value(json_object_get(d, "corrects")));
         }
         if (!json_is_null(json_object_get(d, "corrected_by"))) {
-            put(m, " *(corrected by #%lld)*",
-                (long long)json_integer_value(json_object_get(d, "corrected_by")));
+            lia_md_printf(m, " *(corrected by #%lld)*",
+                          (long long)json_integer_value(json_object_get(d, "corrected_by")));
         }
-        put(m, "\n");
+        lia_md_printf(m, "\n");
         if (str(d, "why") != NULL) {
-            put(m, "  - Why: ");
-            put_text(m, str(d, "why"));
-            put(m, "\n");
+            lia_md_printf(m, "  - Why: ");
+            lia_md_text(m, str(d, "why"));
+            lia_md_printf(m, "\n");
         }
         put_cites(m, json_object_get(d, "cites"));
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_sla_terms(struct md *m, const json_t *a)
+static void put_sla_terms(struct lia_md *m, const json_t *a)
 {
     const json_t *resp = json_object_get(a, "response_sla_minutes");
     const json_t *up = json_object_get(a, "uptime_sla");
     if (json_is_null(resp)) {
-        put(m, "none | ");
+        lia_md_printf(m, "none | ");
     } else {
-        put(m, "%lld min | ", (long long)json_integer_value(resp));
+        lia_md_printf(m, "%lld min | ", (long long)json_integer_value(resp));
     }
     if (json_is_null(up)) {
-        put(m, "none | ");
+        lia_md_printf(m, "none | ");
     } else {
-        put(m, "%g%% | ", json_number_value(up));
+        lia_md_printf(m, "%g%% | ", json_number_value(up));
     }
 }
 
-static void put_accounts(struct md *m, const json_t *acc)
+static void put_accounts(struct lia_md *m, const json_t *acc)
 {
-    put(m, "## Accounts affected\n\n");
+    lia_md_printf(m, "## Accounts affected\n\n");
     json_int_t n = json_integer_value(json_object_get(acc, "accounts"));
     if (n == 0) {
-        put(m, "No account with tickets in the affected buckets.\n\n");
+        lia_md_printf(m, "No account with tickets in the affected buckets.\n\n");
         return;
     }
     json_int_t exceeded = json_integer_value(json_object_get(acc, "response_exceeded"));
-    put(m,
-        "%lld account%s (%lld in premium tiers) sent %lld tickets; %lld %s affected for "
-        "longer than %s response SLA.\n\n",
-        (long long)n, n == 1 ? "" : "s",
-        (long long)json_integer_value(json_object_get(acc, "premium_accounts")),
-        (long long)json_integer_value(json_object_get(acc, "tickets")), (long long)exceeded,
-        exceeded == 1 ? "was" : "were", exceeded == 1 ? "its" : "their");
+    lia_md_printf(m,
+                  "%lld account%s (%lld in premium tiers) sent %lld tickets; %lld %s affected for "
+                  "longer than %s response SLA.\n\n",
+                  (long long)n, n == 1 ? "" : "s",
+                  (long long)json_integer_value(json_object_get(acc, "premium_accounts")),
+                  (long long)json_integer_value(json_object_get(acc, "tickets")),
+                  (long long)exceeded, exceeded == 1 ? "was" : "were",
+                  exceeded == 1 ? "its" : "their");
     size_t i;
     const json_t *tier;
     json_array_foreach(json_object_get(acc, "tiers"), i, tier)
     {
-        put(m, "### ");
-        put_text(m, str(tier, "tier") != NULL ? str(tier, "tier") : "No tier");
+        lia_md_printf(m, "### ");
+        lia_md_text(m, str(tier, "tier") != NULL ? str(tier, "tier") : "No tier");
         json_int_t count = json_integer_value(json_object_get(tier, "accounts"));
-        put(m, " (%lld account%s%s)\n\n", (long long)count, count == 1 ? "" : "s",
-            json_is_true(json_object_get(tier, "premium")) ? ", premium" : "");
-        put(m, "| Account | Name | Response SLA | Uptime SLA | First ticket | Affected | Tickets "
+        lia_md_printf(m, " (%lld account%s%s)\n\n", (long long)count, count == 1 ? "" : "s",
+                      json_is_true(json_object_get(tier, "premium")) ? ", premium" : "");
+        lia_md_printf(
+            m, "| Account | Name | Response SLA | Uptime SLA | First ticket | Affected | Tickets "
                "|\n| --- | --- | --- | --- | --- | --- | --- |\n");
         size_t j;
         const json_t *a;
         json_array_foreach(json_object_get(tier, "list"), j, a)
         {
-            put(m, "| ");
-            put_text(m, str(a, "account_id"));
-            put(m, " | ");
-            put_text(m, str(a, "name") != NULL ? str(a, "name") : "");
-            put(m, " | ");
+            lia_md_printf(m, "| ");
+            lia_md_text(m, str(a, "account_id"));
+            lia_md_printf(m, " | ");
+            lia_md_text(m, str(a, "name") != NULL ? str(a, "name") : "");
+            lia_md_printf(m, " | ");
             put_sla_terms(m, a);
             put_time(m, str(a, "first_ticket"));
-            put(m, " | %lld min%s | %lld |\n",
-                (long long)json_integer_value(json_object_get(a, "affected_minutes")),
-                json_is_true(json_object_get(a, "response_exceeded")) ? " (past SLA)" : "",
-                (long long)json_integer_value(json_object_get(a, "tickets")));
+            lia_md_printf(m, " | %lld min%s | %lld |\n",
+                          (long long)json_integer_value(json_object_get(a, "affected_minutes")),
+                          json_is_true(json_object_get(a, "response_exceeded")) ? " (past SLA)"
+                                                                                : "",
+                          (long long)json_integer_value(json_object_get(a, "tickets")));
         }
-        put(m, "\n");
+        lia_md_printf(m, "\n");
     }
 }
 
-static void put_volume(struct md *m, const json_t *volume)
+static void put_volume(struct lia_md *m, const json_t *volume)
 {
-    put(m, "## Ticket volume\n\n");
+    lia_md_printf(m, "## Ticket volume\n\n");
     if (json_array_size(volume) == 0) {
-        put(m, "No affected bucket.\n\n");
+        lia_md_printf(m, "No affected bucket.\n\n");
         return;
     }
-    put(m, "| Bucket | Tickets | First ticket | Peak minute | Peak |\n"
-           "| --- | --- | --- | --- | --- |\n");
+    lia_md_printf(m, "| Bucket | Tickets | First ticket | Peak minute | Peak |\n"
+                     "| --- | --- | --- | --- | --- |\n");
     size_t i;
     const json_t *v;
     json_array_foreach(volume, i, v)
     {
-        put(m, "| ");
+        lia_md_printf(m, "| ");
         put_code(m, str(v, "bucket"));
-        put(m, " | %lld | ", (long long)json_integer_value(json_object_get(v, "tickets")));
+        lia_md_printf(m, " | %lld | ",
+                      (long long)json_integer_value(json_object_get(v, "tickets")));
         put_time(m, str(v, "first_ticket"));
-        put(m, " | ");
+        lia_md_printf(m, " | ");
         put_time(m, str(v, "peak_minute"));
-        put(m, " | %lld |\n", (long long)json_integer_value(json_object_get(v, "peak")));
+        lia_md_printf(m, " | %lld |\n", (long long)json_integer_value(json_object_get(v, "peak")));
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_notes(struct md *m, const json_t *notes, const char *member, const char *title)
+static void put_notes(struct lia_md *m, const json_t *notes, const char *member, const char *title)
 {
     const json_t *list = json_object_get(notes, member);
-    put(m, "## %s\n\n", title);
+    lia_md_printf(m, "## %s\n\n", title);
     if (json_array_size(list) == 0) {
-        put(m, "None recorded.\n\n");
+        lia_md_printf(m, "None recorded.\n\n");
         return;
     }
     size_t i;
     const json_t *n;
     json_array_foreach(list, i, n)
     {
-        put(m, "- ");
-        put_text(m, str(n, "text"));
-        put(m, " (");
-        put_text(m, str(n, "who"));
-        put(m, ", #%lld)\n", (long long)json_integer_value(json_object_get(n, "id")));
+        lia_md_printf(m, "- ");
+        lia_md_text(m, str(n, "text"));
+        lia_md_printf(m, " (");
+        lia_md_text(m, str(n, "who"));
+        lia_md_printf(m, ", #%lld)\n", (long long)json_integer_value(json_object_get(n, "id")));
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
 int lia_incident_report_markdown(const json_t *report, struct lia_buf *out, struct lia_err *err)
 {
-    struct md m = {.out = out};
+    struct lia_md m = {.out = out};
     const json_t *notes = json_object_get(report, "notes");
     put_summary(&m, json_object_get(report, "incident"));
     put_detection(&m, json_object_get(report, "detection"));
@@ -507,9 +468,9 @@ int lia_incident_report_markdown(const json_t *report, struct lia_buf *out, stru
     if (!m.full && json_object_get(report, "roles") != NULL) {
         m.full = lia_roles_report_markdown(json_object_get(report, "roles"), out, err) != 0;
     }
-    put(&m, "Report as of ");
+    lia_md_printf(&m, "Report as of ");
     put_time(&m, str(report, "as_of"));
-    put(&m, ".\n");
+    lia_md_printf(&m, ".\n");
     if (m.full) {
         return lia_err_set(err, LIA_E_TOO_LARGE, NULL, "the report is larger than %zu bytes",
                            out->max);

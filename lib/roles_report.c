@@ -2,12 +2,11 @@
 /* The report's role shifts section (see roles_report.h). */
 #include "roles_report.h"
 
+#include "markdown.h"
 #include "mem.h"
 #include "roles.h"
 #include "timeutil.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,184 +167,152 @@ json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n, int
     return out;
 }
 
-/* Markdown output; the first failed append makes every later one a no-op. */
-struct md {
-    struct lia_buf *out;
-    bool full;
-};
-
-static void put(struct md *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct md *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char small[256];
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    m->full = m->full || n < 0 || (size_t)n >= sizeof(small) ||
-              lia_buf_append(m->out, small, (size_t)n) != 0;
-}
-
-/* Names and notes: line breaks become spaces and markup punctuation is backslash-escaped, as in
- * the rest of the report. */
-static void put_text(struct md *m, const char *s)
-{
-    for (; s != NULL && *s != '\0' && !m->full; s++) {
-        char c = *s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s;
-        char esc[2] = {'\\', c};
-        bool markup = strchr("\\`*_[]<>|#~!", c) != NULL;
-        m->full = lia_buf_append(m->out, markup ? esc : esc + 1, markup ? 2 : 1) != 0;
-    }
-}
-
 static const char *str(const json_t *o, const char *name)
 {
     return json_string_value(json_object_get(o, name));
 }
 
-/* "2026-11-23T10:15:30.000Z" as "2026-11-23 10:15 UTC". */
-static void put_time(struct md *m, const char *iso)
+/* To the minute; a stint's missing end is one still held. */
+static void put_time(struct lia_md *m, const char *iso)
 {
-    if (iso == NULL || strlen(iso) < 16) {
-        put(m, "still held");
-        return;
-    }
-    put(m, "%.10s %.5s UTC", iso, iso + 11);
+    lia_md_time(m, iso, false, "still held");
 }
 
-static void put_duration(struct md *m, json_int_t seconds)
+static void put_duration(struct lia_md *m, json_int_t seconds)
 {
     char text[32];
     lia_role_duration_text((int64_t)seconds * 1000, text, sizeof(text));
-    put(m, "%s", text);
+    lia_md_printf(m, "%s", text);
 }
 
-static void put_shifts(struct md *m, const json_t *section)
+static void put_shifts(struct lia_md *m, const json_t *section)
 {
     const json_t *shifts = json_object_get(section, "shifts");
-    put(m, "### Hand-offs\n\n");
+    lia_md_printf(m, "### Hand-offs\n\n");
     if (json_array_size(shifts) == 0) {
-        put(m, "No role was assigned.\n\n");
+        lia_md_printf(m, "No role was assigned.\n\n");
         return;
     }
-    put(m, "| When | Role | From | To | Recorded by | Note |\n|---|---|---|---|---|---|\n");
+    lia_md_printf(m,
+                  "| When | Role | From | To | Recorded by | Note |\n|---|---|---|---|---|---|\n");
     size_t i;
     const json_t *s;
     json_array_foreach(shifts, i, s)
     {
-        put(m, "| ");
+        lia_md_printf(m, "| ");
         put_time(m, str(s, "at"));
-        put(m, " | %s | ", str(s, "role"));
-        put_text(m, str(s, "from") != NULL ? str(s, "from") : "(first holder)");
-        put(m, " | ");
-        put_text(m, str(s, "to"));
-        put(m, " | ");
-        put_text(m, str(s, "by"));
-        put(m, " | ");
-        put_text(m, str(s, "note"));
-        put(m, " |\n");
+        lia_md_printf(m, " | %s | ", str(s, "role"));
+        lia_md_text(m, str(s, "from") != NULL ? str(s, "from") : "(first holder)");
+        lia_md_printf(m, " | ");
+        lia_md_text(m, str(s, "to"));
+        lia_md_printf(m, " | ");
+        lia_md_text(m, str(s, "by"));
+        lia_md_printf(m, " | ");
+        lia_md_text(m, str(s, "note"));
+        lia_md_printf(m, " |\n");
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_reliefs(struct md *m, const json_t *section)
+static void put_reliefs(struct lia_md *m, const json_t *section)
 {
     const json_t *reliefs = json_object_get(section, "relief_requests");
     if (json_array_size(reliefs) == 0) {
         return;
     }
-    put(m, "Relief requests (asking for a hand-off is part of the job):\n\n");
+    lia_md_printf(m, "Relief requests (asking for a hand-off is part of the job):\n\n");
     size_t i;
     const json_t *r;
     json_array_foreach(reliefs, i, r)
     {
-        put(m, "- ");
+        lia_md_printf(m, "- ");
         put_time(m, str(r, "at"));
-        put(m, ": ");
-        put_text(m, str(r, "holder"));
-        put(m, " asked to hand off %s", str(r, "role"));
+        lia_md_printf(m, ": ");
+        lia_md_text(m, str(r, "holder"));
+        lia_md_printf(m, " asked to hand off %s", str(r, "role"));
         if (str(r, "note") != NULL) {
-            put(m, " (");
-            put_text(m, str(r, "note"));
-            put(m, ")");
+            lia_md_printf(m, " (");
+            lia_md_text(m, str(r, "note"));
+            lia_md_printf(m, ")");
         }
-        put(m, "\n");
+        lia_md_printf(m, "\n");
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_stints(struct md *m, const json_t *section)
+static void put_stints(struct lia_md *m, const json_t *section)
 {
     const json_t *stints = json_object_get(section, "stints");
     if (json_array_size(stints) == 0) {
         return;
     }
-    put(m, "### Stints\n\n| Role | Person | From | To | Time | |\n|---|---|---|---|---|---|\n");
+    lia_md_printf(
+        m, "### Stints\n\n| Role | Person | From | To | Time | |\n|---|---|---|---|---|---|\n");
     size_t i;
     const json_t *s;
     json_array_foreach(stints, i, s)
     {
-        put(m, "| %s | ", str(s, "role"));
-        put_text(m, str(s, "person"));
-        put(m, " | ");
+        lia_md_printf(m, "| %s | ", str(s, "role"));
+        lia_md_text(m, str(s, "person"));
+        lia_md_printf(m, " | ");
         put_time(m, str(s, "from"));
-        put(m, " | ");
+        lia_md_printf(m, " | ");
         put_time(m, str(s, "to"));
-        put(m, " | ");
+        lia_md_printf(m, " | ");
         put_duration(m, json_integer_value(json_object_get(s, "seconds")));
-        put(m, " | %s |\n",
-            json_is_true(json_object_get(s, "past_limit")) ? "**past the limit**" : "");
+        lia_md_printf(m, " | %s |\n",
+                      json_is_true(json_object_get(s, "past_limit")) ? "**past the limit**" : "");
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
-static void put_time_in_role(struct md *m, const json_t *section)
+static void put_time_in_role(struct lia_md *m, const json_t *section)
 {
     const json_t *times = json_object_get(section, "time_in_role");
     if (json_array_size(times) == 0) {
         return;
     }
-    put(m, "### Time in role\n\n| Person | Time | Roles |\n|---|---|---|\n");
+    lia_md_printf(m, "### Time in role\n\n| Person | Time | Roles |\n|---|---|---|\n");
     size_t i;
     const json_t *t;
     json_array_foreach(times, i, t)
     {
-        put(m, "| ");
-        put_text(m, str(t, "person"));
-        put(m, " | ");
+        lia_md_printf(m, "| ");
+        lia_md_text(m, str(t, "person"));
+        lia_md_printf(m, " | ");
         put_duration(m, json_integer_value(json_object_get(t, "seconds")));
-        put(m, " | ");
+        lia_md_printf(m, " | ");
         size_t k;
         const json_t *role;
         json_array_foreach(json_object_get(t, "roles"), k, role)
         {
-            put(m, "%s%s", k > 0 ? ", " : "", json_string_value(role));
+            lia_md_printf(m, "%s%s", k > 0 ? ", " : "", json_string_value(role));
         }
-        put(m, " |\n");
+        lia_md_printf(m, " |\n");
     }
-    put(m, "\n");
+    lia_md_printf(m, "\n");
 }
 
 int lia_roles_report_markdown(const json_t *section, struct lia_buf *out, struct lia_err *err)
 {
-    struct md m = {.out = out};
+    struct lia_md m = {.out = out};
     json_int_t past = json_integer_value(json_object_get(section, "stints_past_limit"));
-    put(&m, "## Role shifts\n\n");
+    lia_md_printf(&m, "## Role shifts\n\n");
     put_shifts(&m, section);
     put_reliefs(&m, section);
     put_stints(&m, section);
     put_time_in_role(&m, section);
-    put(&m, "Limit per stint: ");
+    lia_md_printf(&m, "Limit per stint: ");
     put_duration(&m, json_integer_value(json_object_get(section, "limit_seconds")));
     if (past > 0) {
-        put(&m, "; %lld %s past it.\n\n", (long long)past, past == 1 ? "stint ran" : "stints ran");
+        lia_md_printf(&m, "; %lld %s past it.\n\n", (long long)past,
+                      past == 1 ? "stint ran" : "stints ran");
     } else {
-        put(&m, "; no stint ran past it.\n\n");
+        lia_md_printf(&m, "; no stint ran past it.\n\n");
     }
     if (str(section, "recognition") != NULL) {
-        put_text(&m, str(section, "recognition"));
-        put(&m, "\n\n");
+        lia_md_text(&m, str(section, "recognition"));
+        lia_md_printf(&m, "\n\n");
     }
     if (m.full) {
         return lia_err_set(err, LIA_E_TOO_LARGE, NULL, "the report is larger than %zu bytes",

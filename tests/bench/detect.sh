@@ -25,63 +25,15 @@
 # targets are reported as FAIL lines but do not change the exit status.
 set -euo pipefail
 
-bench_name=detect.sh
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "$0")/common.sh"
-export LC_ALL=C
 
-caller_dir=$PWD
-cd "$(dirname "$0")/../.."
-root=$PWD
-
-usage() {
-    sed -n '3,26s/^# \{0,1\}//p' "$0"
-}
-
-smoke=0
-keep=0
 tickets=
 days=35
 per_case=12
 seed=1
-liaisond=${LIAISOND:-}
-days_set=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --smoke) smoke=1 ;;
-    --tickets | --days | --per-case | --seed)
-        [ $# -ge 2 ] || die "$1 needs a value"
-        case "$2" in
-        '' | *[!0-9]*) die "$1 must be a whole number" ;;
-        esac
-        case "$1" in
-        --tickets) tickets=$2 ;;
-        --days)
-            days=$2
-            days_set=1
-            ;;
-        --per-case) per_case=$2 ;;
-        --seed) seed=$2 ;;
-        esac
-        shift
-        ;;
-    --liaisond)
-        [ $# -ge 2 ] || die "--liaisond needs a value"
-        liaisond=$2
-        shift
-        ;;
-    --keep) keep=1 ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        usage >&2
-        exit 2
-        ;;
-    esac
-    shift
-done
+declare -A options=([--tickets]=whole [--days]=whole [--per-case]=whole [--seed]=whole)
+parse_options "$@"
 
 # The detector's settings, written to the replay's config and handed to the evaluator.
 rho=3
@@ -95,7 +47,7 @@ gen_args=(--seed "$seed" --warmup-days "$warmup_days" --rho "$rho" --false-alarm
     --period $((7 * 24 * 60)))
 replay_timeout=600
 if [ "$smoke" = 1 ]; then
-    [ "$days_set" = 1 ] || days=16
+    [ -n "${given[--days]:-}" ] || days=16
     gen_args+=(--per-case 1 --max-hours 12)
     [ -n "$tickets" ] || gen_args+=(--rate 4)
     replay_timeout=120
@@ -109,19 +61,7 @@ gen_args+=(--days "$days")
 # ---------------------------------------------------------------------------------------------
 # Work directory and cleanup.
 
-work=$(mktemp -d /tmp/liaison-detect.XXXXXX)
-cleanup() {
-    local status=$?
-    if [ "$keep" = 1 ] || [ "$status" -ne 0 ]; then
-        echo "detect.sh: stream, truth, config, logs and replay output are kept in $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+start_work detect "stream, truth, config, logs and replay output"
 
 # ---------------------------------------------------------------------------------------------
 # Build: the bench programs come from the daemon's own build tree, so they derive bucket keys
@@ -138,10 +78,7 @@ if [ -z "$liaisond" ]; then
     targets=(liaisond detect_gen detect_eval)
     liaisond=$build/daemon/liaisond
 else
-    case "$liaisond" in
-    /*) ;;
-    *) liaisond=$caller_dir/$liaisond ;;
-    esac
+    liaisond=$(absolute "$liaisond")
     [ -x "$liaisond" ] || die "$liaisond is not an executable"
     build=$(cd "$(dirname "$liaisond")/.." && pwd)
     [ -f "$build/CMakeCache.txt" ] || die "$liaisond is not in a CMake build tree of liaison"
@@ -156,12 +93,8 @@ eval_bin=$build/tests/detect_eval
 "$liaisond" replay --help >/dev/null 2>&1 ||
     die "$liaisond has no replay command (liaisond replay --help failed)"
 
-since() {
-    awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'
-}
-
 echo "== liaison detection benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
-echo "machine:  $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)"
+echo "machine:  $(machine_summary)"
 echo "liaisond: $liaisond (${build_type:-default} build${sanitize:+, LIAISON_SANITIZE=$sanitize})"
 if [ "$build_type" != Release ] || [ "$sanitize" = ON ]; then
     echo "          (not a plain Release build: the speed figures are not comparable)"

@@ -28,25 +28,8 @@
 # reported as FAIL lines but do not change the exit status.
 set -euo pipefail
 
-bench_name=hotspot.sh
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "$0")/common.sh"
-export LC_ALL=C
-
-caller_dir=$PWD
-cd "$(dirname "$0")/../.."
-root=$PWD
-
-usage() {
-    sed -n '3,29s/^# \{0,1\}//p' "$0"
-}
-
-absolute() {
-    case "$1" in
-    /*) echo "$1" ;;
-    *) echo "$caller_dir/$1" ;;
-    esac
-}
 
 smoke=0
 tree=
@@ -101,9 +84,7 @@ if [ -z "$bin" ]; then
 fi
 if [ -z "$bin" ]; then
     command -v cc >/dev/null || die "no build tree and no C compiler"
-    cc -std=c17 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -Ilib tests/bench/hotspot.c lib/*.c \
-        -ljansson -lyaml -lcrypto -lm -o "$work/bench_hotspot" 2>"$work/cc.log" ||
-        die "cannot build tests/bench/hotspot.c: $(tail -n 5 "$work/cc.log")"
+    build_with_libliaison tests/bench/hotspot.c "$work/bench_hotspot"
     bin=$work/bench_hotspot
 fi
 [ -x "$bin" ] || die "$bin is not an executable"

@@ -29,71 +29,23 @@
 # Missed speed targets are reported as FAIL lines but do not change the exit status.
 set -euo pipefail
 
-bench_name=ingest.sh
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "$0")/common.sh"
-
-caller_dir=$PWD
-cd "$(dirname "$0")/../.."
-root=$PWD
-
-usage() {
-    sed -n '3,30s/^# \{0,1\}//p' "$0"
-}
 
 duration=10
 connections=64
 threads=2
 pg_clients=32
 pool_rate=80000
-smoke=0
-keep=0
 only=liaisond,nginx,pgbench
-liaisond=${LIAISOND:-}
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --smoke)
-        smoke=1
-        duration=2
-        connections=16
-        pool_rate=25000
-        ;;
-    --duration | --connections | --threads | --pg-clients | --pool-rate)
-        [ $# -ge 2 ] || die "$1 needs a value"
-        case "$2" in
-        '' | *[!0-9]* | 0) die "$1 must be a positive integer" ;;
-        esac
-        case "$1" in
-        --duration) duration=$2 ;;
-        --connections) connections=$2 ;;
-        --threads) threads=$2 ;;
-        --pg-clients) pg_clients=$2 ;;
-        --pool-rate) pool_rate=$2 ;;
-        esac
-        shift
-        ;;
-    --only)
-        [ $# -ge 2 ] || die "--only needs a value"
-        only=$2
-        shift
-        ;;
-    --liaisond)
-        [ $# -ge 2 ] || die "--liaisond needs a value"
-        liaisond=$2
-        shift
-        ;;
-    --keep) keep=1 ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        usage >&2
-        exit 2
-        ;;
-    esac
-    shift
-done
+declare -A options=([--duration]=positive [--connections]=positive [--threads]=positive
+    [--pg-clients]=positive [--pool-rate]=positive [--only]=text)
+parse_options "$@"
+if [ "$smoke" = 1 ]; then
+    [ -n "${given[--duration]:-}" ] || duration=2
+    [ -n "${given[--connections]:-}" ] || connections=16
+    [ -n "${given[--pool-rate]:-}" ] || pool_rate=25000
+fi
 
 selected() {
     case ",$only," in
@@ -111,11 +63,9 @@ if [ "$connections" -lt "$threads" ]; then
     die "--connections must be at least --threads"
 fi
 
-for tool in wrk cc; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run deploy/install-deps.sh --bench"
-done
+require_tools wrk cc
 if selected nginx; then
-    command -v nginx >/dev/null 2>&1 || die "nginx not found; run deploy/install-deps.sh --bench"
+    require_tools nginx
     echo_module=/usr/lib/nginx/modules/ngx_http_echo_module.so
     [ -f "$echo_module" ] ||
         die "nginx echo module not found ($echo_module); run deploy/install-deps.sh --bench"
@@ -132,9 +82,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Work directories and cleanup. Everything started here is stopped by its PID on any exit.
 
-work=$(mktemp -d /tmp/liaison-bench.XXXXXX)
-# The PostgreSQL server runs as an unprivileged user when this script runs as root.
-chmod 755 "$work"
+start_work bench "logs, configs and the PostgreSQL cluster"
 pool=$((duration * pool_rate))
 per_thread=$(((pool + threads - 1) / threads))
 # The request pool can reach a GB (about 1.7 KB a request). tmpfs keeps its writeback away from
@@ -145,53 +93,26 @@ if [ -w /dev/shm ] && [ "${shm_free_kb:-0}" -gt $((pool * 2 * 17 / 10)) ]; then
     reqdir=$(mktemp -d /dev/shm/liaison-bench.XXXXXX)
 fi
 mkdir -p "$reqdir"
-pgdir=$work/pg
-liaisond_pid=
 gen_pids=()
 nginx_pidfile=$work/nginx/nginx.pid
-pg_started=0
 
 # nginx daemonises, so it is not a child of this script: its master's PID is in the pid file.
 stop_nginx() {
-    local pid i
+    local pid
     [ -f "$nginx_pidfile" ] || return 0
     pid=$(cat "$nginx_pidfile")
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "ingest.sh: nginx (PID $pid) did not stop within 10 s; killing it" >&2
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
+    terminate "$pid" "nginx (PID $pid)" || true
     rm -f "$nginx_pidfile"
 }
 
-cleanup() {
-    local status=$?
-    set +e
+stop_started() {
+    local pid
     for pid in "${gen_pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null && wait "$pid"
+        stop_pid "$pid"
     done
-    if [ -n "$liaisond_pid" ]; then
-        stop_pid "$liaisond_pid" || true
-    fi
     stop_nginx
-    if [ "$pg_started" = 1 ]; then
-        deploy/pg-local.sh stop "$pgdir"
-    fi
     rm -rf "$reqdir"
-    if [ "$keep" = 1 ] || [ "$status" -ne 0 ]; then
-        echo "ingest.sh: logs, configs and the PostgreSQL cluster are kept in $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -227,7 +148,6 @@ percentile() {
         if (i < NR * p / 100) i++; if (i < 1) i = 1; print v[i] }'
 }
 
-failures=0
 secret=bench-only-zendesk-secret
 source_name=zendesk-bench
 
@@ -235,13 +155,10 @@ source_name=zendesk-bench
 # Set-up: request pool, PostgreSQL, schema
 
 echo "== liaison ingest benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
-echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); wrk, server and PostgreSQL share them"
+echo "machine: $(machine_summary); wrk, server and PostgreSQL share them"
 echo "load:    ${duration} s per system, $connections connections, $threads wrk threads"
 
-cc -std=c17 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
-    -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough \
-    tests/bench/gen_requests.c -lcrypto -o "$work/gen_requests" ||
-    die "cannot build tests/bench/gen_requests.c (needs libssl-dev)"
+build_gen_requests
 start=$(date +%s.%N)
 for ((k = 0; k < threads; k++)); do
     "$work/gen_requests" --secret "$secret" --count "$per_thread" --stride "$threads" \
@@ -257,13 +174,7 @@ body_avg=$(awk '/^Content-Length: / { n++; s += $2 } n >= 2000 { exit }
 echo "pool:    $((per_thread * threads)) signed requests, bodies ~$body_avg bytes, generated in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
 
 if selected liaisond || selected pgbench; then
-    deploy/pg-local.sh start "$pgdir" >/dev/null
-    pg_started=1
-    pg_url=$(deploy/pg-local.sh url "$pgdir")
-    settings=$(psql_bench -c "SELECT current_setting('server_version') || ', fsync=' ||
-        current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')
-        || ', full_page_writes=' || current_setting('full_page_writes')")
-    echo "postgres: $settings (private cluster in $pgdir)"
+    start_pg full_page_writes
     cat >"$work/liaison.yaml" <<EOF
 # Generated by tests/bench/ingest.sh.
 listen: 127.0.0.1:0
@@ -282,8 +193,7 @@ sources:
     # The pool is signed once, before the run: accept its timestamp for the whole run.
     replay_window: $((duration + 600))s
 EOF
-    "$liaisond" migrate --config "$work/liaison.yaml" >"$work/migrate.log" 2>&1 ||
-        die "liaisond migrate failed: $(tail -n 5 "$work/migrate.log")"
+    migrate_schema
 fi
 
 declare -A rps p50 p99 note
@@ -294,11 +204,7 @@ declare -A rps p50 p99 note
 if selected liaisond; then
     echo "-- liaisond: http.threads=$threads, defaults otherwise"
     psql_bench -c "CHECKPOINT"
-    "$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
-        >"$work/liaisond.log" 2>&1 &
-    liaisond_pid=$!
-    wait_ready "$liaisond_pid" "$work/ready" "$work/liaisond.log" 30
-    port=$(cat "$work/ready")
+    start_liaisond 30
     run_wrk liaisond "http://127.0.0.1:$port/v1/webhooks/$source_name" once "$work/ids"
     rps[liaisond]=$(field rps "$line")
     p50[liaisond]=$(ms "$(field p50_us "$line")")
@@ -317,13 +223,7 @@ if selected liaisond; then
         echo "    $non2xx answers were not 2xx (codes $(field codes "$line")); see $work/liaisond.log"
         failures=$((failures + 1))
     fi
-    status=0
-    stop_pid "$liaisond_pid" || status=$?
-    liaisond_pid=
-    if [ "$status" -ne 0 ]; then
-        echo "    liaisond exited with status $status on SIGTERM (expected 0); see $work/liaisond.log"
-        failures=$((failures + 1))
-    fi
+    stop_liaisond
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -431,7 +331,4 @@ for s in liaisond nginx pgbench; do
     echo "BENCH system=$s rps=${rps[$s]} p50_ms=${p50[$s]} p99_ms=${p99[$s]} duration_s=$duration connections=$([ "$s" = pgbench ] && echo "$pg_clients" || echo "$connections") smoke=$smoke"
 done
 
-if [ "$failures" -ne 0 ]; then
-    echo "ingest.sh: $failures check(s) failed"
-    exit 1
-fi
+exit_if_failed

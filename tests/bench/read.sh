@@ -27,73 +27,20 @@
 # are reported as FAIL lines but do not change the exit status.
 set -euo pipefail
 
-bench_name=read.sh
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "$0")/common.sh"
-# Decimal points in $EPOCHREALTIME and awk output, whatever the caller's locale.
-export LC_ALL=C
-
-caller_dir=$PWD
-cd "$(dirname "$0")/../.."
-root=$PWD
-
-usage() {
-    sed -n '3,27s/^# \{0,1\}//p' "$0"
-}
 
 tickets=5000000
 days=30
 duration=10
 connections=32
 threads=2
-smoke=0
-keep=0
-liaisond=${LIAISOND:-}
-tickets_set=0
-duration_set=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --smoke) smoke=1 ;;
-    --tickets | --days | --duration | --connections | --threads)
-        [ $# -ge 2 ] || die "$1 needs a value"
-        case "$2" in
-        '' | *[!0-9]* | 0*) die "$1 must be a positive integer" ;;
-        esac
-        case "$1" in
-        --tickets)
-            tickets=$2
-            tickets_set=1
-            ;;
-        --days) days=$2 ;;
-        --duration)
-            duration=$2
-            duration_set=1
-            ;;
-        --connections) connections=$2 ;;
-        --threads) threads=$2 ;;
-        esac
-        shift
-        ;;
-    --liaisond)
-        [ $# -ge 2 ] || die "--liaisond needs a value"
-        liaisond=$2
-        shift
-        ;;
-    --keep) keep=1 ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        usage >&2
-        exit 2
-        ;;
-    esac
-    shift
-done
+declare -A options=([--tickets]=positive [--days]=positive [--duration]=positive
+    [--connections]=positive [--threads]=positive)
+parse_options "$@"
 if [ "$smoke" = 1 ]; then
-    [ "$tickets_set" = 1 ] || tickets=50000
-    [ "$duration_set" = 1 ] || duration=2
+    [ -n "${given[--tickets]:-}" ] || tickets=50000
+    [ -n "${given[--duration]:-}" ] || duration=2
 fi
 if [ "$connections" -lt "$threads" ]; then
     die "--connections must be at least --threads"
@@ -102,66 +49,29 @@ if [ "$days" -gt 366 ]; then
     die "--days must be at most 366"
 fi
 
-for tool in wrk cc curl; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run deploy/install-deps.sh --bench"
-done
+require_tools wrk cc curl
 pgbin=$(deploy/pg-local.sh bindir)
 find_liaisond
 
 # ---------------------------------------------------------------------------------------------
 # Work directory and cleanup. Everything started here is stopped by its PID on any exit.
 
-work=$(mktemp -d /tmp/liaison-read.XXXXXX)
-# The PostgreSQL server runs as an unprivileged user when this script runs as root.
-chmod 755 "$work"
-pgdir=$work/pg
-liaisond_pid=
+start_work read "logs, config and the PostgreSQL cluster"
 copy_pid=
 index_pids=()
-pg_started=0
 
-cleanup() {
-    local status=$?
-    set +e
+stop_started() {
+    local pid
     for pid in $copy_pid "${index_pids[@]}"; do
         stop_pid "$pid"
     done
-    if [ -n "$liaisond_pid" ]; then
-        stop_pid "$liaisond_pid"
-    fi
-    if [ "$pg_started" = 1 ]; then
-        deploy/pg-local.sh stop "$pgdir"
-    fi
-    if [ "$keep" = 1 ] || [ "$status" -ne 0 ]; then
-        echo "read.sh: logs, config and the PostgreSQL cluster are kept in $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---------------------------------------------------------------------------------------------
-# Helpers
-
-# Seconds since $1 (an $EPOCHREALTIME), one decimal.
-since() {
-    awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'
-}
-
-failures=0
-check_failed() {
-    echo "    CHECK FAILED: $*"
-    failures=$((failures + 1))
 }
 
 # ---------------------------------------------------------------------------------------------
 # Build the loader against the daemon's own libliaison, so bucket keys match it exactly.
 
 echo "== liaison read benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
-echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); wrk, liaisond and PostgreSQL share them"
+echo "machine: $(machine_summary); wrk, liaisond and PostgreSQL share them"
 echo "load:    $tickets tickets over $days days; wrk ${duration} s per URL, $connections connections, $threads threads"
 
 build_with_libliaison tests/bench/read_load.c "$work/read_load"
@@ -169,15 +79,9 @@ build_with_libliaison tests/bench/read_load.c "$work/read_load"
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL, schema, bulk load
 
-deploy/pg-local.sh start "$pgdir" >/dev/null
-pg_started=1
-pg_url=$(deploy/pg-local.sh url "$pgdir")
-settings=$(psql_bench -c "SELECT current_setting('server_version') || ', fsync=' ||
-    current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')
-    || ', shared_buffers=' || current_setting('shared_buffers')")
-echo "postgres: $settings (private cluster in $pgdir)"
+start_pg shared_buffers
 
-token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+token=$(random_token)
 cat >"$work/liaison.yaml" <<EOF
 # Generated by tests/bench/read.sh.
 listen: 127.0.0.1:0
@@ -192,8 +96,7 @@ tokens:
     scopes: [read]
 EOF
 export LIAISON_BENCH_READ_TOKEN=$token
-"$liaisond" migrate --config "$work/liaison.yaml" >"$work/migrate.log" 2>&1 ||
-    die "liaisond migrate failed: $(tail -n 5 "$work/migrate.log")"
+migrate_schema
 
 echo "-- bulk load (tests/bench/read_load.c, COPY without indexes, then indexes rebuilt)"
 load_start=$EPOCHREALTIME
@@ -288,13 +191,9 @@ echo "-- liaisond: cold start (rollup.horizon 8d), http.threads=$threads, defaul
 psql_bench -c "CHECKPOINT"
 start_ms=$(date +%s%3N)
 start_time=$EPOCHREALTIME
-"$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
-    >"$work/liaisond.log" 2>&1 &
-liaisond_pid=$!
-wait_ready "$liaisond_pid" "$work/ready" "$work/liaisond.log" 120
+start_liaisond 120
 cold_s=$(since "$start_time")
 ready_ms=$(date +%s%3N)
-port=$(cat "$work/ready")
 read -r rss_ready hwm_ready < <(memory_mib "$liaisond_pid")
 rebuilt=$(sed -n 's/.*rebuilt the rollup from \([0-9]*\) recent tickets.*/\1/p' "$work/liaisond.log" | head -n 1)
 # The rebuild's own share: from its first log line (tiers loaded) to its last.
@@ -387,12 +286,7 @@ done
 
 read -r rss_after hwm_after < <(memory_mib "$liaisond_pid")
 echo "-- liaisond memory after the load: VmRSS ${rss_after} MiB, VmHWM ${hwm_after} MiB"
-status=0
-stop_pid "$liaisond_pid" || status=$?
-liaisond_pid=
-if [ "$status" -ne 0 ]; then
-    check_failed "liaisond exited with status $status on SIGTERM (expected 0); see $work/liaisond.log"
-fi
+stop_liaisond
 
 # ---------------------------------------------------------------------------------------------
 # Report
@@ -428,7 +322,4 @@ for label in "${labels[@]}"; do
 done
 echo "BENCH liaisond cold_start_s=$cold_s rebuilt_tickets=$rebuilt rebuild_s=$rebuild_s rss_ready_mib=$rss_ready rss_after_mib=$rss_after hwm_mib=$hwm_after tickets=$rows distinct_values=$distinct load_s=$load_s smoke=$smoke"
 
-if [ "$failures" -ne 0 ]; then
-    echo "read.sh: $failures check(s) failed"
-    exit 1
-fi
+exit_if_failed

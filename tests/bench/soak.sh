@@ -34,19 +34,8 @@
 # change the exit status.
 set -euo pipefail
 
-bench_name=soak.sh
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "$0")/common.sh"
-# Decimal points in $EPOCHREALTIME and awk output, whatever the caller's locale.
-export LC_ALL=C
-
-caller_dir=$PWD
-cd "$(dirname "$0")/../.."
-root=$PWD
-
-usage() {
-    sed -n '13,34s/^# \{0,1\}//p' "$0"
-}
 
 duration=3600
 warmup=
@@ -55,56 +44,12 @@ webhook_rate=200
 alert_rate=10
 read_rate=10
 threads=2
-smoke=0
-keep=0
-liaisond=${LIAISOND:-}
-duration_set=0
-interval_set=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --smoke) smoke=1 ;;
-    --duration | --warmup | --interval | --webhook-rate | --alert-rate | --read-rate | --threads)
-        [ $# -ge 2 ] || die "$1 needs a value"
-        case "$2" in
-        '' | *[!0-9]* | 0*) die "$1 must be a positive integer" ;;
-        esac
-        case "$1" in
-        --duration)
-            duration=$2
-            duration_set=1
-            ;;
-        --warmup) warmup=$2 ;;
-        --interval)
-            interval=$2
-            interval_set=1
-            ;;
-        --webhook-rate) webhook_rate=$2 ;;
-        --alert-rate) alert_rate=$2 ;;
-        --read-rate) read_rate=$2 ;;
-        --threads) threads=$2 ;;
-        esac
-        shift
-        ;;
-    --liaisond)
-        [ $# -ge 2 ] || die "--liaisond needs a value"
-        liaisond=$2
-        shift
-        ;;
-    --keep) keep=1 ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        usage >&2
-        exit 2
-        ;;
-    esac
-    shift
-done
+declare -A options=([--duration]=positive [--warmup]=positive [--interval]=positive
+    [--webhook-rate]=positive [--alert-rate]=positive [--read-rate]=positive [--threads]=positive)
+parse_options "$@"
 if [ "$smoke" = 1 ]; then
-    [ "$duration_set" = 1 ] || duration=120
-    [ "$interval_set" = 1 ] || interval=10
+    [ -n "${given[--duration]:-}" ] || duration=120
+    [ -n "${given[--interval]:-}" ] || interval=10
 fi
 # Dashboards poll the hotspot search less often than the rest: it is the costliest read.
 hotspot_rate=$(((read_rate + 9) / 10))
@@ -119,55 +64,26 @@ if [ "$warmup" -ge "$duration" ] || [ $((duration - warmup)) -lt "$interval" ]; 
     die "the steady phase (--duration minus --warmup) must be at least one --interval"
 fi
 
-for tool in wrk cc curl; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run deploy/install-deps.sh --bench"
-done
+require_tools wrk cc curl
 pgbin=$(deploy/pg-local.sh bindir)
 find_liaisond
 
 # ---------------------------------------------------------------------------------------------
 # Work directory and cleanup. Everything started here is stopped by its PID on any exit.
 
-work=$(mktemp -d /tmp/liaison-soak.XXXXXX)
-# The PostgreSQL server runs as an unprivileged user when this script runs as root.
-chmod 755 "$work"
-pgdir=$work/pg
-liaisond_pid=
+start_work soak "logs, config, samples and the PostgreSQL cluster"
 gen_pid=
 declare -A wrk_pid
-pg_started=0
 
-cleanup() {
-    local status=$?
-    set +e
+stop_started() {
+    local pid
     for pid in "${wrk_pid[@]}" $gen_pid; do
         stop_pid "$pid"
     done
-    if [ -n "$liaisond_pid" ]; then
-        stop_pid "$liaisond_pid"
-    fi
-    if [ "$pg_started" = 1 ]; then
-        deploy/pg-local.sh stop "$pgdir"
-    fi
-    if [ "$keep" = 1 ] || [ "$status" -ne 0 ]; then
-        echo "soak.sh: logs, config, samples and the PostgreSQL cluster are kept in $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-failures=0
-check_failed() {
-    echo "    CHECK FAILED: $*"
-    failures=$((failures + 1))
-}
 
 # One request to each dashboard URL before the load: each must answer 200, or the figures
 # would measure errors.
@@ -206,28 +122,18 @@ cpu_seconds() {
 # Set-up: PostgreSQL, schema, liaisond
 
 echo "== liaison soak benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
-echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); the wrk processes, liaisond and PostgreSQL share them"
+echo "machine: $(machine_summary); the wrk processes, liaisond and PostgreSQL share them"
 echo "load:    ${duration} s (warm-up ${warmup} s), about $webhook_rate webhooks/s, $alert_rate alert deliveries/s, $read_rate reads/s on each of three dashboard URLs, $hotspot_rate/s on /v1/hotspots"
 
-cc -std=c17 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
-    -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough \
-    tests/bench/gen_requests.c -lcrypto -o "$work/gen_requests" ||
-    die "cannot build tests/bench/gen_requests.c (needs libssl-dev)"
-
+build_gen_requests
 build_with_libliaison tests/bench/soak_rollup.c "$work/soak_rollup"
 
-# Marked first: an interrupt while the server starts must still stop it (stop is a no-op then).
-pg_started=1
-deploy/pg-local.sh start "$pgdir" >/dev/null
-pg_url=$(deploy/pg-local.sh url "$pgdir")
-settings=$(psql_bench -c "SELECT current_setting('server_version') || ', fsync=' ||
-    current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')")
-echo "postgres: $settings (private cluster in $pgdir)"
+start_pg
 
 secret=bench-only-zendesk-secret
 source_name=zendesk-soak
-read_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-ingest_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+read_token=$(random_token)
+ingest_token=$(random_token)
 export LIAISON_BENCH_READ_TOKEN=$read_token LIAISON_BENCH_INGEST_TOKEN=$ingest_token
 cat >"$work/liaison.yaml" <<EOF
 # Generated by tests/bench/soak.sh.
@@ -251,8 +157,7 @@ tokens:
     token_env: LIAISON_BENCH_INGEST_TOKEN
     scopes: [ingest]
 EOF
-"$liaisond" migrate --config "$work/liaison.yaml" >"$work/migrate.log" 2>&1 ||
-    die "liaisond migrate failed: $(tail -n 5 "$work/migrate.log")"
+migrate_schema
 
 read_auth="Authorization: Bearer $read_token"
 loads=(webhooks alerts escalation buckets series hotspots)
@@ -272,11 +177,7 @@ declare -A rate=([webhooks]=$webhook_rate [alerts]=$alert_rate [escalation]=$rea
     [buckets]=$read_rate [series]=$read_rate [hotspots]=$hotspot_rate)
 alerts_per_thread=24
 
-"$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
-    >"$work/liaisond.log" 2>&1 &
-liaisond_pid=$!
-wait_ready "$liaisond_pid" "$work/ready" "$work/liaisond.log" 60
-port=$(cat "$work/ready")
+start_liaisond 60
 check_dashboard
 read -r rss_ready _ < <(memory_mib "$liaisond_pid")
 echo "-- liaisond ready on 127.0.0.1:$port (http.threads=$threads, defaults otherwise): VmRSS ${rss_ready} MiB, $(fd_count "$liaisond_pid") fds"
@@ -379,12 +280,7 @@ fds_max=$(awk -v w="$warmup" '$1 >= w && $4 > m { m = $4 } END { print m }' "$wo
 sleep 1
 fds_idle=$(fd_count "$liaisond_pid")
 tickets=$(psql_bench -c "SELECT count(*) FROM tickets")
-status=0
-stop_pid "$liaisond_pid" || status=$?
-liaisond_pid=
-if [ "$status" -ne 0 ]; then
-    check_failed "liaisond exited with status $status on SIGTERM (expected 0); see $work/liaisond.log"
-fi
+stop_liaisond
 
 # liaisond keeps every ticket of rollup.horizon (8 days) in its rollup, so its RSS grows with
 # the tickets stored; growth beyond what they hold there is what the soak looks for.
@@ -429,7 +325,4 @@ for load in "${loads[@]}"; do
 done
 echo "BENCH liaisond rss_ready_mib=$rss_ready rss_steady_start_mib=$rss0 rss_end_mib=$rss1 hwm_mib=$hwm1 rollup_growth_mib=$held unexplained_growth_mib=$unexplained fds_start=$fds0 fds_end=$fds1 fds_max=$fds_max tickets=$tickets smoke=$smoke"
 
-if [ "$failures" -ne 0 ]; then
-    echo "soak.sh: $failures check(s) failed"
-    exit 1
-fi
+exit_if_failed

@@ -76,6 +76,12 @@ int64_t h_unix_s(void)
     return (int64_t)time(NULL);
 }
 
+int64_t h_minute_from_now_ms(int minutes)
+{
+    const int64_t minute_ms = 60000;
+    return (h_unix_s() * 1000 / minute_ms + minutes) * minute_ms;
+}
+
 void h_iso8601(int64_t unix_s, char *out, size_t cap)
 {
     time_t t = (time_t)unix_s;
@@ -1238,6 +1244,26 @@ long long h_sql_int(struct h_env *env, const char *sql, ...)
     return v;
 }
 
+void h_wait_sql_nonzero(struct h_env *env, int timeout_ms, const char *sql, ...)
+{
+    int64_t until = h_mono_ms() + timeout_ms;
+    for (;;) {
+        va_list ap;
+        va_start(ap, sql);
+        PGresult *res = sql_one(env, sql, ap);
+        va_end(ap);
+        bool zero = !PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 0), "0") == 0;
+        PQclear(res);
+        if (!zero) {
+            return;
+        }
+        if (h_mono_ms() > until) {
+            fail_msg("SQL %s: still 0 after %d ms", sql, timeout_ms);
+        }
+        sleep_ms(100);
+    }
+}
+
 bool h_sql_text(struct h_env *env, char *out, size_t cap, const char *sql, ...)
 {
     va_list ap;
@@ -1392,13 +1418,18 @@ int h_get(const struct h_env *env, const char *path, const char *token, const ch
     return h_http_full(env, NULL, &req, resp, 0);
 }
 
-struct h_env *h_env_new(void **state, bool with_db)
+void *h_world_new(void **state, size_t size, bool with_db)
 {
-    struct h_env *env = calloc(1, sizeof(*env));
+    struct h_env *env = calloc(1, size);
     assert_non_null(env);
     *state = env;
     h_env_init(env, with_db);
     return env;
+}
+
+struct h_env *h_env_new(void **state, bool with_db)
+{
+    return h_world_new(state, sizeof(struct h_env), with_db);
 }
 
 int h_env_teardown(void **state)
@@ -1432,20 +1463,74 @@ void h_post_ticket(const struct h_env *env, const char *source, const char *secr
     h_expect_ack(&r, 202, "stored", false, id, "a ticket");
 }
 
-json_t *h_escalation_state(const struct h_env *env, const char *token)
+int h_send_json(const struct h_env *env, const char *method, const char *path, const char *token,
+                const char *body, struct h_resp *resp)
+{
+    char auth[256];
+    struct h_req req = {.method = method, .path = path};
+    int k = 0;
+    if (token != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        req.headers[k++] = auth;
+    }
+    if (body != NULL) {
+        req.headers[k++] = "Content-Type: application/json";
+        req.body = body;
+        req.body_len = strlen(body);
+    }
+    return h_http(env, NULL, &req, resp, 0);
+}
+
+json_t *h_get_json(const struct h_env *env, const char *path, const char *token)
 {
     struct h_full f;
-    if (h_get(env, "/v1/escalation", token, NULL, &f) != 0 || f.status != 200) {
-        long status = f.status;
+    if (h_get(env, path, token, NULL, &f) != 0 || f.status != 200) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "GET %.100s: status %ld %.300s", path, f.status,
+                 f.body != NULL ? f.body : f.error);
         h_full_fini(&f);
-        fail_msg("GET /v1/escalation: status %ld", status);
+        fail_msg("%s", msg);
     }
     json_t *j = h_full_json(&f);
     h_full_fini(&f);
     if (j == NULL) {
-        fail_msg("GET /v1/escalation: not JSON");
+        fail_msg("GET %s: not JSON", path);
     }
     return j;
+}
+
+void h_post_signal(const struct h_env *env, const char *token, const char *body)
+{
+    struct h_resp r;
+    h_send_json(env, NULL, "/v1/monitoring/signals", token, body, &r);
+    h_expect(&r, 200, NULL, "a monitoring signal");
+}
+
+void h_post_next_ticket(const struct h_env *env, int *seq, const char *country, int64_t created_ms)
+{
+    char id[32], account[32];
+    ++*seq;
+    snprintf(id, sizeof(id), "T-%d", *seq);
+    snprintf(account, sizeof(account), "%d", 1000 + *seq);
+    h_post_ticket(env, "gen", H_GEN_SECRET, id, country, account, created_ms);
+}
+
+struct h_detect *h_detect_new(void **state, const char *yaml)
+{
+    struct h_detect *w = h_world_new(state, sizeof(*w), true);
+    h_serve(&w->env, yaml);
+    w->base_ms = h_minute_from_now_ms(5);
+    return w;
+}
+
+void h_detect_ticket(struct h_detect *w, const char *country, int64_t created_ms)
+{
+    h_post_next_ticket(&w->env, &w->seq, country, created_ms);
+}
+
+json_t *h_escalation_state(const struct h_env *env, const char *token)
+{
+    return h_get_json(env, "/v1/escalation", token);
 }
 
 json_t *h_wait_escalation(const struct h_env *env, const char *token, const char *reason, bool want,

@@ -64,10 +64,52 @@ void h_env_fini(struct h_env *env);
 /* cmocka setup helper: a new env (h_env_init) stored in *state; free it with
  * h_env_teardown. Fails the test on error. */
 struct h_env *h_env_new(void **state, bool with_db);
-/* cmocka teardown: h_env_fini and free the env in *state. Returns 0. */
+/* The same for a test's own world: a zeroed block of size bytes whose first member is its
+ * struct h_env, so that h_env_teardown frees it too. */
+void *h_world_new(void **state, size_t size, bool with_db);
+/* cmocka teardown: h_env_fini and free the env (or world) in *state. Returns 0. */
 int h_env_teardown(void **state);
 /* Writes the config (yaml), migrates env's database and starts the daemon. */
 void h_serve(struct h_env *env, const char *yaml);
+
+/* The standard credentials of test configs: the secret of the generic source "gen" and the
+ * bearer tokens of "reader" (read scope), "writer" (write) and "monitoring" (ingest). */
+#define H_GEN_SECRET   "integration-generic-secret"
+#define H_READ_TOKEN   "integration-read-token-0001"
+#define H_WRITE_TOKEN  "integration-write-token-001"
+#define H_INGEST_TOKEN "integration-ingest-token-01"
+
+/* Config YAML entries for a test to join into its config string, each under its section
+ * ("sources:", "tokens:"). The generic source "gen", signed with H_GEN_SECRET, and the line
+ * that follows it when tickets are created ahead of the wall clock: */
+#define H_YAML_GEN_SOURCE                                                                          \
+    "  gen:\n"                                                                                     \
+    "    type: generic\n"                                                                          \
+    "    secret: " H_GEN_SECRET "\n"
+#define H_YAML_REPLAY_AHEAD "    replay_window: 5m\n"
+#define H_YAML_READER                                                                              \
+    "  reader:\n"                                                                                  \
+    "    token: " H_READ_TOKEN "\n"                                                                \
+    "    scopes: [read]\n"
+#define H_YAML_WRITER                                                                              \
+    "  writer:\n"                                                                                  \
+    "    token: " H_WRITE_TOKEN "\n"                                                               \
+    "    scopes: [write]\n"
+#define H_YAML_MONITORING                                                                          \
+    "  monitoring:\n"                                                                              \
+    "    token: " H_INGEST_TOKEN "\n"                                                              \
+    "    scopes: [ingest]\n"
+/* One country watched with a flat prior of 6 tickets an hour worth a year (a baseline of 0.1
+ * a minute), no lateness, no warm-up: 12 tickets from 12 accounts in one minute in a quiet
+ * country open an "unseen" SEV3 once a later ticket closes the minute. */
+#define H_YAML_DETECT_COUNTRY                                                                      \
+    "detection:\n"                                                                                 \
+    "  dimensions: country\n"                                                                      \
+    "  prior_per_hour: 6\n"                                                                        \
+    "  prior_weight: 366d\n"                                                                       \
+    "  seasonal_prior_tickets: 0\n"                                                                \
+    "  lateness: 0\n"                                                                              \
+    "  warmup: 0\n"
 
 /* Writes env's config file: "listen: 127.0.0.1:<port>", "database_url: <url>" (NULL: the
  * env's database), then yaml verbatim. Fails the test on error. */
@@ -111,6 +153,9 @@ int h_pg_local(const char *command, const char *dir, const char *arg, char *out,
 int64_t h_mono_ms(void);
 /* Wall-clock unix seconds, for signature timestamps. */
 int64_t h_unix_s(void);
+/* The start of the minute minutes from the wall clock's (0: the current one), in unix
+ * milliseconds, to create tickets at: the detector runs on the tickets' own time. */
+int64_t h_minute_from_now_ms(int minutes);
 /* Formats unix seconds as ISO 8601 UTC ("2026-11-23T10:00:00Z") into out (>= 32 bytes). */
 void h_iso8601(int64_t unix_s, char *out, size_t cap);
 
@@ -204,6 +249,11 @@ bool h_sql_text(struct h_env *env, char *out, size_t cap, const char *sql, ...)
 void h_ticket_row(struct h_env *env, const char *source, const char *external_id, char *out,
                   size_t cap);
 
+/* Polls h_sql_int(sql, ...) until it is not 0, for up to timeout_ms. Fails the test when it
+ * stays 0. */
+void h_wait_sql_nonzero(struct h_env *env, int timeout_ms, const char *sql, ...)
+    __attribute__((sentinel));
+
 /* Runs sql with text parameters (a NULL-terminated list) on the env's database and returns
  * its rows: a new result, free with PQclear(). Fails the test unless the statement returns
  * rows. */
@@ -244,10 +294,43 @@ json_t *h_full_json(const struct h_full *resp);
 int h_get(const struct h_env *env, const char *path, const char *token, const char *const *extra,
           struct h_full *resp);
 
+/* Sends body (NULL: none) as JSON with method (NULL: POST with a body, else GET) to path, with
+ * "Authorization: Bearer <token>" (token NULL: no such header), on a new connection. Returns
+ * as h_http. Thread-safe. */
+int h_send_json(const struct h_env *env, const char *method, const char *path, const char *token,
+                const char *body, struct h_resp *resp);
+/* GETs path with token; fails the test unless it answers 200 with JSON, returned (a new
+ * reference). */
+json_t *h_get_json(const struct h_env *env, const char *path, const char *token);
+/* A SEV2 "CheckoutErrors" alert on DE with fingerprint "checkout-de"; %s is its status
+ * ("firing", "resolved"). */
+#define H_SIGNAL_CHECKOUT_DE_FMT                                                                   \
+    "{\"id\":\"checkout-de\",\"status\":\"%s\",\"severity\":\"SEV2\","                             \
+    "\"labels\":{\"alertname\":\"CheckoutErrors\",\"country\":\"DE\"}}"
+/* POSTs the JSON signal body to /v1/monitoring/signals with token (ingest scope) and asserts
+ * the 200. Fails the test otherwise. */
+void h_post_signal(const struct h_env *env, const char *token, const char *body);
+
 /* POSTs a generic ticket {"id", "created_at": created_ms, "customer": {"country",
  * "account_id"}} to source, signed with secret, and asserts the 202. Fails the test otherwise. */
 void h_post_ticket(const struct h_env *env, const char *source, const char *secret, const char *id,
                    const char *country, const char *account, int64_t created_ms);
+/* POSTs the next numbered ticket with h_post_ticket to "gen" signed with H_GEN_SECRET: id
+ * "T-<n>" from account "<1000 + n>", n = ++*seq, so that every ticket is a new account's. */
+void h_post_next_ticket(const struct h_env *env, int *seq, const char *country, int64_t created_ms);
+
+/* A test's world for the detector: the env and the tickets it drives detection with. */
+struct h_detect {
+    struct h_env env; /* first, for h_world_new */
+    int64_t base_ms;  /* h_minute_from_now_ms(5): tickets created from there are all new */
+    int seq;          /* tickets posted by h_detect_ticket */
+};
+/* cmocka setup helper: a new h_detect in *state (free it with h_env_teardown) whose env has a
+ * database and serves yaml. Fails the test on error. */
+struct h_detect *h_detect_new(void **state, const char *yaml);
+/* h_post_next_ticket on w's env and count. */
+void h_detect_ticket(struct h_detect *w, const char *country, int64_t created_ms);
+
 /* GET /v1/escalation with token; fails the test unless it answers 200 with JSON. A new
  * reference. */
 json_t *h_escalation_state(const struct h_env *env, const char *token);

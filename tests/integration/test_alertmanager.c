@@ -47,19 +47,14 @@ static const char config_yaml[] = "log:\n"
 
 /* A test's world: the harness env and, while it runs, the Alertmanager this test started. */
 struct world {
-    struct h_env env;
+    struct h_env env; /* first, for h_world_new */
     pid_t am;
     char am_log[H_PATH_MAX + 32];
 };
 
 static int setup(void **state)
 {
-    struct world *w = calloc(1, sizeof(*w));
-    if (w == NULL) {
-        return -1;
-    }
-    *state = w;
-    h_env_init(&w->env, true);
+    h_world_new(state, sizeof(struct world), true);
     return 0;
 }
 

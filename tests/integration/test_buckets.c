@@ -23,9 +23,6 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET   "integration-generic-secret"
-#define READ_TOKEN   "integration-read-token-0001"
-#define WRITE_TOKEN  "integration-write-token-001"
 #define MINUTE_S     60
 #define DAY_S        (24 * 3600)
 #define WEEK_MIN     (7 * 24 * 60)
@@ -40,19 +37,8 @@
 
 static const char config_yaml[] = "log:\n"
                                   "  level: debug\n"
-                                  "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "    replay_window: 5m\n"
-                                  "tokens:\n"
-                                  "  reader:\n"
-                                  "    token: " READ_TOKEN "\n"
-                                  "    scopes: [read]\n"
-                                  "  writer:\n"
-                                  "    token: " WRITE_TOKEN "\n"
-                                  "    scopes: [write]\n"
-                                  "account_ranges:\n"
+                                  "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD
+                                  "tokens:\n" H_YAML_READER H_YAML_WRITER "account_ranges:\n"
                                   "  - {name: eu-shard-2, from: 200000, to: 299999}\n";
 
 /* Tiers loaded before any ticket arrives: tickets of these accounts that name no tier of their
@@ -251,7 +237,7 @@ static void post_ticket(struct world *w, const struct spec *s)
     }
     append(body, sizeof(body), &len, "}");
     struct h_resp r;
-    h_post_generic(&w->env, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(&w->env, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 202, "stored", false, s->id, body);
 }
 
@@ -261,7 +247,7 @@ static void import_accounts(struct world *w)
         .path = "/v1/accounts",
         .body = accounts_csv,
         .body_len = sizeof(accounts_csv) - 1,
-        .headers = {"Authorization: Bearer " WRITE_TOKEN, "Content-Type: text/csv", NULL}};
+        .headers = {"Authorization: Bearer " H_WRITE_TOKEN, "Content-Type: text/csv", NULL}};
     struct h_resp r;
     h_http(&w->env, NULL, &req, &r, 0);
     h_expect(&r, 200, NULL, "POST /v1/accounts (CSV) before the tickets");
@@ -456,7 +442,7 @@ static const char *str(const json_t *o, const char *key)
 static json_t *get_json(struct h_env *env, const char *path, char **raw)
 {
     struct h_full r;
-    h_get(env, path, READ_TOKEN, NULL, &r);
+    h_get(env, path, H_READ_TOKEN, NULL, &r);
     json_t *j = r.status == 200 ? h_full_json(&r) : NULL;
     if (j == NULL) {
         char head[400];
@@ -772,7 +758,7 @@ static void test_update_moves_count(void **state)
              "\"created_at\":\"%" PRId64 "\",\"customer\":{\"country\":\"BR\"}}",
              spec_ms(w, moved));
     struct h_resp r;
-    h_post_generic(&w->env, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(&w->env, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 202, "updated", false, "B-09", "update moving B-09 from US to BR");
     char row[1024];
     h_ticket_row(&w->env, "gen", "B-09", row, sizeof(row));
@@ -795,7 +781,7 @@ static void test_update_moves_count(void **state)
     json_decref(after_region);
 
     /* Redelivering the update changes nothing. */
-    h_post_generic(&w->env, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(&w->env, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 200, "duplicate", true, "B-09", "redelivery of update-B-09");
     check_all_dimensions(&w->env);
     check_minutes(&w->env, "bucket_counts");

@@ -24,31 +24,16 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET   "integration-generic-secret"
-#define DASH_TOKEN   "integration-dashboard-token"
-#define INGEST_TOKEN "integration-ingest-token-01"
-#define MINUTE_MS    INT64_C(60000)
-#define WAIT_MS      20000
-#define BROWSER_S    120
+#define DASH_TOKEN "integration-dashboard-token"
+#define MINUTE_MS  INT64_C(60000)
+#define WAIT_MS    20000
+#define BROWSER_S  120
 
-static const char config_yaml[] = "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "tokens:\n"
-                                  "  dashboard:\n"
-                                  "    token: " DASH_TOKEN "\n"
-                                  "    scopes: [read, write]\n"
-                                  "  monitoring:\n"
-                                  "    token: " INGEST_TOKEN "\n"
-                                  "    scopes: [ingest]\n"
-                                  "detection:\n"
-                                  "  dimensions: country\n"
-                                  "  prior_per_hour: 6\n"
-                                  "  prior_weight: 366d\n"
-                                  "  seasonal_prior_tickets: 0\n"
-                                  "  lateness: 0\n"
-                                  "  warmup: 0\n";
+static const char config_yaml[] =
+    "sources:\n" H_YAML_GEN_SOURCE "tokens:\n"
+    "  dashboard:\n"
+    "    token: " DASH_TOKEN "\n"
+    "    scopes: [read, write]\n" H_YAML_MONITORING H_YAML_DETECT_COUNTRY;
 
 static int setup(void **state)
 {
@@ -118,28 +103,9 @@ static void test_assets(void **state)
     env->passed = true;
 }
 
-static void post_signal(struct h_env *env, const char *body)
-{
-    char auth[96];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", INGEST_TOKEN);
-    struct h_req req = {.path = "/v1/monitoring/signals",
-                        .headers = {auth, "Content-Type: application/json"},
-                        .body = body,
-                        .body_len = strlen(body)};
-    struct h_resp r;
-    h_http(env, NULL, &req, &r, 0);
-    h_expect(&r, 200, NULL, "a monitoring signal");
-}
-
 static void post_json(struct h_env *env, const char *path, const char *body, struct h_resp *r)
 {
-    char auth[96];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", DASH_TOKEN);
-    struct h_req req = {.path = path,
-                        .headers = {auth, "Content-Type: application/json"},
-                        .body = body,
-                        .body_len = strlen(body)};
-    h_http(env, NULL, &req, r, 0);
+    h_send_json(env, NULL, path, DASH_TOKEN, body, r);
 }
 
 /* Opens an incident from the escalation and records one decision; returns its id. */
@@ -148,12 +114,8 @@ static long long open_incident(struct h_env *env, const char *escalation)
     char body[512], path[64], id[24];
     struct h_resp r;
     /* The escalation is stored within a second of being raised. */
-    int64_t until = h_mono_ms() + WAIT_MS;
-    while (h_sql_int(env, "SELECT count(*) FROM escalations WHERE id = $1", escalation, NULL) ==
-           0) {
-        assert_true(h_mono_ms() < until);
-        usleep(100 * 1000);
-    }
+    h_wait_sql_nonzero(env, WAIT_MS, "SELECT count(*) FROM escalations WHERE id = $1", escalation,
+                       NULL);
     snprintf(body, sizeof(body),
              "{\"title\":\"Checkout failing in Germany\",\"severity\":\"SEV2\","
              "\"commander\":\"ic@example.com\",\"liaison\":\"liaison@example.com\","
@@ -213,7 +175,7 @@ static void test_browser(void **state)
 {
     struct h_env *env = *state;
     h_serve(env, config_yaml);
-    int64_t base = h_unix_s() * 1000 / MINUTE_MS * MINUTE_MS;
+    int64_t base = h_minute_from_now_ms(0);
     int seq = 0;
     char id[32], account[32], body[512];
 
@@ -223,7 +185,7 @@ static void test_browser(void **state)
              "\"starts_at\":%" PRId64 ",\"labels\":{\"alertname\":\"PaymentsLatency\","
              "\"country\":\"FR\"}}",
              base - 10 * MINUTE_MS);
-    post_signal(env, body);
+    h_post_signal(env, H_INGEST_TOKEN, body);
 
     /* Two hours of ordinary tickets before (too old for detection, but the hotspot search
      * compares the window with them), a quiet background, then 14 accounts in Germany within a
@@ -232,20 +194,20 @@ static void test_browser(void **state)
     for (int i = 0; i < 40; i++) {
         snprintf(id, sizeof(id), "H-%d", ++seq);
         snprintf(account, sizeof(account), "%d", 500 + i);
-        h_post_ticket(env, "gen", GEN_SECRET, id, history[i % 8], account,
+        h_post_ticket(env, "gen", H_GEN_SECRET, id, history[i % 8], account,
                       base - 120 * MINUTE_MS + i * 3 * MINUTE_MS);
     }
     const char *background[] = {"FR", "JP", "FR"};
     for (int i = 0; i < 3; i++) {
         snprintf(id, sizeof(id), "B-%d", ++seq);
-        h_post_ticket(env, "gen", GEN_SECRET, id, background[i], "900", base + i * 100);
+        h_post_ticket(env, "gen", H_GEN_SECRET, id, background[i], "900", base + i * 100);
     }
     for (int i = 0; i < 14; i++) {
         snprintf(id, sizeof(id), "DE-%d", ++seq);
         snprintf(account, sizeof(account), "%d", 1000 + seq);
-        h_post_ticket(env, "gen", GEN_SECRET, id, "DE", account, base + 300 + i * 100);
+        h_post_ticket(env, "gen", H_GEN_SECRET, id, "DE", account, base + 300 + i * 100);
     }
-    h_post_ticket(env, "gen", GEN_SECRET, "clock", "JP", "901", base + 2 * MINUTE_MS + 1000);
+    h_post_ticket(env, "gen", H_GEN_SECRET, "clock", "JP", "901", base + 2 * MINUTE_MS + 1000);
     json_t *esc = h_wait_escalation(env, DASH_TOKEN, "unseen", true, WAIT_MS);
     long long incident = open_incident(env, json_string_value(json_object_get(esc, "id")));
     json_decref(esc);

@@ -23,10 +23,6 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET    "integration-generic-secret"
-#define READ_TOKEN    "integration-read-token-0001"
-#define WRITE_TOKEN   "integration-write-token-001"
-#define INGEST_TOKEN  "integration-ingest-token-01"
 #define MINUTE_MS     INT64_C(60000)
 #define WAITERS       16
 #define WAIT_S        20
@@ -34,102 +30,46 @@
 
 /* One country watched, a prior of 6 tickets/hour worth a year (so the baseline is 0.1/minute
  * and the threshold ln(10080 * 0.1 * 0.901) = 6.8), no lateness. */
-static const char config_yaml[] = "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "    replay_window: 5m\n"
-                                  "tokens:\n"
-                                  "  reader:\n"
-                                  "    token: " READ_TOKEN "\n"
-                                  "    scopes: [read]\n"
-                                  "  writer:\n"
-                                  "    token: " WRITE_TOKEN "\n"
-                                  "    scopes: [write]\n"
-                                  "  monitoring:\n"
-                                  "    token: " INGEST_TOKEN "\n"
-                                  "    scopes: [ingest]\n"
-                                  "notifications:\n"
-                                  "  ops:\n"
-                                  "    type: webhook\n"
-                                  "    url: http://127.0.0.1:9/nobody-listens\n"
-                                  "    secret: integration-webhook-secret\n"
-                                  "    min_severity: SEV4\n"
-                                  "detection:\n"
-                                  "  dimensions: country\n"
-                                  "  prior_per_hour: 6\n"
-                                  "  prior_weight: 366d\n"
-                                  "  seasonal_prior_tickets: 0\n"
-                                  "  lateness: 0\n  warmup: 0\n";
-
-struct world {
-    struct h_env env;
-    int64_t base_ms; /* a minute boundary a little ahead of the wall clock */
-    int seq;
-};
+static const char config_yaml[] =
+    "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD
+    "tokens:\n" H_YAML_READER H_YAML_WRITER H_YAML_MONITORING "notifications:\n"
+    "  ops:\n"
+    "    type: webhook\n"
+    "    url: http://127.0.0.1:9/nobody-listens\n"
+    "    secret: integration-webhook-secret\n"
+    "    min_severity: SEV4\n" H_YAML_DETECT_COUNTRY;
 
 static int setup(void **state)
 {
-    struct world *w = calloc(1, sizeof(*w));
-    *state = w;
-    h_env_init(&w->env, true);
-    h_serve(&w->env, config_yaml);
-    w->base_ms = (h_unix_s() * 1000 / MINUTE_MS + 5) * MINUTE_MS;
+    h_detect_new(state, config_yaml);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct world *w = *state;
-    h_env_fini(&w->env);
-    free(w);
-    return 0;
-}
-
-static void post_ticket(struct world *w, const char *country, int64_t created_ms)
-{
-    char id[32], account[32];
-    snprintf(id, sizeof(id), "E-%d", ++w->seq);
-    snprintf(account, sizeof(account), "%d", 1000 + w->seq);
-    h_post_ticket(&w->env, "gen", GEN_SECRET, id, country, account, created_ms);
 }
 
 /* Moves the detector's clock to the start of minute m (after base) with a ticket elsewhere. */
-static void clock_to_minute(struct world *w, int m)
+static void clock_to_minute(struct h_detect *w, int m)
 {
-    post_ticket(w, "JP", w->base_ms + m * MINUTE_MS);
+    h_detect_ticket(w, "JP", w->base_ms + m * MINUTE_MS);
 }
 
-static json_t *escalation_state(struct world *w)
+static json_t *escalation_state(struct h_detect *w)
 {
-    return h_escalation_state(&w->env, READ_TOKEN);
+    return h_escalation_state(&w->env, H_READ_TOKEN);
 }
 
-static json_t *wait_reason(struct world *w, const char *reason, bool want)
+static json_t *wait_reason(struct h_detect *w, const char *reason, bool want)
 {
-    return h_wait_escalation(&w->env, READ_TOKEN, reason, want, POLL_LIMIT_MS);
+    return h_wait_escalation(&w->env, H_READ_TOKEN, reason, want, POLL_LIMIT_MS);
 }
 
-static void send_signal(struct world *w, const char *status)
+static void send_signal(struct h_detect *w, const char *status)
 {
     char body[256];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"checkout-de\",\"status\":\"%s\",\"severity\":\"SEV2\","
-             "\"labels\":{\"alertname\":\"CheckoutErrors\",\"country\":\"DE\"}}",
-             status);
-    char auth[96];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", INGEST_TOKEN);
-    struct h_req req = {.path = "/v1/monitoring/signals",
-                        .headers = {auth, "Content-Type: application/json"},
-                        .body = body,
-                        .body_len = strlen(body)};
-    struct h_resp r;
-    h_http(&w->env, NULL, &req, &r, 0);
-    h_expect(&r, 200, NULL, "a monitoring signal");
+    snprintf(body, sizeof(body), H_SIGNAL_CHECKOUT_DE_FMT, status);
+    h_post_signal(&w->env, H_INGEST_TOKEN, body);
 }
 
 struct waiter {
-    struct world *w;
+    struct h_detect *w;
     long long since;
     long status;
     long long version;
@@ -141,7 +81,7 @@ static void *long_poll(void *arg)
     struct waiter *wt = arg;
     char path[96], auth[96];
     snprintf(path, sizeof(path), "/v1/escalation?wait=%d&since=%lld", WAIT_S, wt->since);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", READ_TOKEN);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", H_READ_TOKEN);
     struct h_req req = {.path = path, .headers = {auth}};
     struct h_full f;
     int64_t start = h_mono_ms();
@@ -158,7 +98,7 @@ static void *long_poll(void *arg)
 
 static void test_escalation_lifecycle(void **state)
 {
-    struct world *w = *state;
+    struct h_detect *w = *state;
     json_t *st = escalation_state(w);
     long long v0 = json_integer_value(json_object_get(st, "version"));
     assert_string_equal(json_string_value(json_object_get(st, "recommended_severity")), "none");
@@ -175,7 +115,7 @@ static void test_escalation_lifecycle(void **state)
 
     /* 12 tickets from 12 accounts in DE in one minute, against 0.1 expected. */
     for (int i = 0; i < 12; i++) {
-        post_ticket(w, "DE", w->base_ms + i * 1000);
+        h_detect_ticket(w, "DE", w->base_ms + i * 1000);
     }
     clock_to_minute(w, 1);
     json_t *unseen = wait_reason(w, "unseen", true);
@@ -199,7 +139,7 @@ static void test_escalation_lifecycle(void **state)
     /* Monitoring catches up: a SEV2 alert on DE covers it, and says more than the tickets do. */
     send_signal(w, "firing");
     for (int i = 0; i < 3; i++) {
-        post_ticket(w, "DE", w->base_ms + MINUTE_MS + i * 1000);
+        h_detect_ticket(w, "DE", w->base_ms + MINUTE_MS + i * 1000);
     }
     clock_to_minute(w, 2);
     wait_reason(w, "unseen", false);
@@ -212,38 +152,29 @@ static void test_escalation_lifecycle(void **state)
     /* The alert resolves while tickets keep coming: lingering. */
     send_signal(w, "resolved");
     for (int i = 0; i < 3; i++) {
-        post_ticket(w, "DE", w->base_ms + 2 * MINUTE_MS + i * 1000);
+        h_detect_ticket(w, "DE", w->base_ms + 2 * MINUTE_MS + i * 1000);
     }
     clock_to_minute(w, 3);
     json_t *lingering = wait_reason(w, "lingering", true);
     json_t *alert = json_array_get(json_object_get(lingering, "alerts"), 0);
     assert_string_equal(json_string_value(json_object_get(alert, "fingerprint")), "checkout-de");
-    char id[64], path[128], auth[96];
+    char id[64], path[128];
     snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(lingering, "id")));
     json_decref(lingering);
 
     /* Acknowledge it. */
     snprintf(path, sizeof(path), "/v1/escalations/%s/ack", id);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", WRITE_TOKEN);
-    const char ack[] = "{\"who\":\"ic@example.com\",\"note\":\"rolling back checkout\"}";
-    struct h_req req = {.path = path,
-                        .headers = {auth, "Content-Type: application/json"},
-                        .body = ack,
-                        .body_len = strlen(ack)};
     struct h_resp r;
-    h_http(&w->env, NULL, &req, &r, 0);
+    h_send_json(&w->env, NULL, path, H_WRITE_TOKEN,
+                "{\"who\":\"ic@example.com\",\"note\":\"rolling back checkout\"}", &r);
     h_expect(&r, 200, NULL, "acknowledging");
     char by[64];
     assert_true(h_resp_str(&r, "/ack/by", by, sizeof(by)));
     assert_string_equal(by, "ic@example.com");
 
     /* Every change is stored, in order. */
-    int64_t until = h_mono_ms() + POLL_LIMIT_MS;
-    while (h_sql_int(&w->env, "SELECT count(*) FROM escalation_events WHERE kind = 'ack'", NULL) ==
-           0) {
-        assert_true(h_mono_ms() < until);
-        usleep(100 * 1000);
-    }
+    h_wait_sql_nonzero(&w->env, POLL_LIMIT_MS,
+                       "SELECT count(*) FROM escalation_events WHERE kind = 'ack'", NULL);
     char kinds[256];
     h_sql_text(&w->env, kinds, sizeof(kinds),
                "SELECT string_agg(kind || ':' || (body->'escalation'->>'reason'), ',' ORDER BY id)"
@@ -285,37 +216,27 @@ static void test_escalation_lifecycle(void **state)
 
 static void test_escalation_errors(void **state)
 {
-    struct world *w = *state;
+    struct h_detect *w = *state;
     struct {
         const char *method, *path, *token, *body;
         long status;
         const char *code;
     } cases[] = {
         {"GET", "/v1/escalation", NULL, NULL, 401, "unauthorized"},
-        {"GET", "/v1/escalation?wait=1000", READ_TOKEN, NULL, 400, "bad_request"},
-        {"GET", "/v1/escalation?wait=x", READ_TOKEN, NULL, 400, "bad_request"},
-        {"GET", "/v1/escalation?since=3", READ_TOKEN, NULL, 400, "bad_request"},
-        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "{\"who\":\"x\"}", 404, "not_found"},
-        {"POST", "/v1/escalations/esc-nope/ack", READ_TOKEN, "{\"who\":\"x\"}", 403, "forbidden"},
-        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "{}", 400, "missing_field"},
-        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "{\"who\":7}", 400, "invalid_field"},
-        {"POST", "/v1/escalations/esc-nope/ack", WRITE_TOKEN, "[", 400, "malformed_json"},
+        {"GET", "/v1/escalation?wait=1000", H_READ_TOKEN, NULL, 400, "bad_request"},
+        {"GET", "/v1/escalation?wait=x", H_READ_TOKEN, NULL, 400, "bad_request"},
+        {"GET", "/v1/escalation?since=3", H_READ_TOKEN, NULL, 400, "bad_request"},
+        {"POST", "/v1/escalations/esc-nope/ack", H_WRITE_TOKEN, "{\"who\":\"x\"}", 404,
+         "not_found"},
+        {"POST", "/v1/escalations/esc-nope/ack", H_READ_TOKEN, "{\"who\":\"x\"}", 403, "forbidden"},
+        {"POST", "/v1/escalations/esc-nope/ack", H_WRITE_TOKEN, "{}", 400, "missing_field"},
+        {"POST", "/v1/escalations/esc-nope/ack", H_WRITE_TOKEN, "{\"who\":7}", 400,
+         "invalid_field"},
+        {"POST", "/v1/escalations/esc-nope/ack", H_WRITE_TOKEN, "[", 400, "malformed_json"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char auth[96];
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cases[i].token);
-        struct h_req req = {.method = cases[i].method, .path = cases[i].path};
-        size_t nh = 0;
-        if (cases[i].token != NULL) {
-            req.headers[nh++] = auth;
-        }
-        if (cases[i].body != NULL) {
-            req.headers[nh++] = "Content-Type: application/json";
-            req.body = cases[i].body;
-            req.body_len = strlen(cases[i].body);
-        }
         struct h_resp r;
-        h_http(&w->env, NULL, &req, &r, 0);
+        h_send_json(&w->env, cases[i].method, cases[i].path, cases[i].token, cases[i].body, &r);
         h_expect(&r, cases[i].status, cases[i].code, cases[i].path);
     }
     /* A wait that times out answers the unchanged state. */
@@ -324,7 +245,7 @@ static void test_escalation_errors(void **state)
     snprintf(path, sizeof(path), "/v1/escalation?wait=1&since=%lld", wt.since);
     struct h_full f;
     char auth[96];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", READ_TOKEN);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", H_READ_TOKEN);
     struct h_req req = {.path = path, .headers = {auth}};
     int64_t start = h_mono_ms();
     assert_int_equal(h_http_full(&w->env, NULL, &req, &f, 10000), 0);
@@ -337,8 +258,8 @@ static void test_escalation_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_escalation_lifecycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_escalation_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_lifecycle, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_errors, setup, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

@@ -23,32 +23,17 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET    "integration-generic-secret"
-#define READ_TOKEN    "integration-read-token-0001"
 #define MINUTE_MS     INT64_C(60000)
 #define BACKGROUND    360 /* tickets over the last 3 hours */
 #define CAUSE         40  /* tickets of the cause in the last 30 minutes */
 #define POLL_LIMIT_MS 15000
 
-static const char base_yaml[] = "sources:\n"
-                                "  gen:\n"
-                                "    type: generic\n"
-                                "    secret: " GEN_SECRET "\n"
-                                "    replay_window: 5m\n"
-                                "tokens:\n"
-                                "  reader:\n"
-                                "    token: " READ_TOKEN "\n"
-                                "    scopes: [read]\n";
+static const char base_yaml[] =
+    "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD "tokens:\n" H_YAML_READER;
 
 /* Only countries are watched, with the quiet prior of test_escalation (0.1 tickets a minute),
  * so the burst opens one "unseen" escalation. */
-static const char detect_yaml[] = "detection:\n"
-                                  "  dimensions: country\n"
-                                  "  prior_per_hour: 6\n"
-                                  "  prior_weight: 366d\n"
-                                  "  seasonal_prior_tickets: 0\n"
-                                  "  lateness: 0\n"
-                                  "  warmup: 0\n";
+static const char detect_yaml[] = H_YAML_DETECT_COUNTRY;
 
 static const char *const countries[] = {"US", "DE", "FR", "GB", "JP"};
 static const char *const platforms[] = {"ios", "android", "web"};
@@ -56,7 +41,7 @@ static const char *const versions[] = {"5.2.0", "5.2.1", "5.3.0"};
 static const char *const flag_lists[] = {"[]", "[\"new-checkout\"]", "[\"dark-mode\"]"};
 
 struct world {
-    struct h_env env;
+    struct h_env env; /* first, for h_world_new */
     int seq;
     uint64_t rng;
 };
@@ -79,7 +64,7 @@ static void post(struct world *w, int64_t created_ms, const char *country, const
              "\"feature_flags\":%s}",
              id, created_ms, country, 100000 + w->seq * 37, platform, version, flags);
     struct h_resp r;
-    h_post_generic(&w->env, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(&w->env, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 202, "stored", false, id, body);
 }
 
@@ -111,12 +96,10 @@ static void cause(struct world *w, int64_t start_ms, int64_t span_ms, int count)
 
 static struct world *world_new(void **state, const char *extra_yaml)
 {
-    struct world *w = calloc(1, sizeof(*w));
-    *state = w;
+    struct world *w = h_world_new(state, sizeof(*w), true);
     w->rng = 7;
     char yaml[1024];
     snprintf(yaml, sizeof(yaml), "%s%s", base_yaml, extra_yaml);
-    h_env_init(&w->env, true);
     h_serve(&w->env, yaml);
     return w;
 }
@@ -133,18 +116,10 @@ static int setup_detect(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct world *w = *state;
-    h_env_fini(&w->env);
-    free(w);
-    return 0;
-}
-
 static json_t *get_json(struct world *w, const char *path, long want_status)
 {
     struct h_full f;
-    if (h_get(&w->env, path, READ_TOKEN, NULL, &f) != 0) {
+    if (h_get(&w->env, path, H_READ_TOKEN, NULL, &f) != 0) {
         fail_msg("GET %s: %s", path, f.error);
     }
     if (f.status != want_status) {
@@ -276,7 +251,7 @@ static void test_hotspots_in_escalation(void **state)
     cause(w, base_ms, 50 * 1000, 30);
     post(w, base_ms + MINUTE_MS, "JP", "web", "5.3.0", "[]");
 
-    json_t *esc = h_wait_escalation(&w->env, READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
+    json_t *esc = h_wait_escalation(&w->env, H_READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
     const json_t *list = json_object_get(esc, "hotspots");
     assert_true(json_is_array(list));
     assert_true(json_array_size(list) >= 1);
@@ -289,14 +264,10 @@ static void test_hotspots_in_escalation(void **state)
     json_decref(esc);
 
     /* The stored open event carries them, for notifications and the record. */
-    int64_t until = h_mono_ms() + POLL_LIMIT_MS;
-    while (h_sql_int(&w->env,
-                     "SELECT count(*) FROM escalation_events WHERE escalation_id = $1 AND kind ="
-                     " 'open'",
-                     id, (char *)NULL) == 0) {
-        assert_true(h_mono_ms() < until);
-        usleep(100 * 1000);
-    }
+    h_wait_sql_nonzero(&w->env, POLL_LIMIT_MS,
+                       "SELECT count(*) FROM escalation_events WHERE escalation_id = $1 AND kind ="
+                       " 'open'",
+                       id, (char *)NULL);
     char text[128];
     assert_true(h_sql_text(&w->env, text, sizeof(text),
                            "SELECT body->'escalation'->'hotspots'->0->'values'->>'app_version'"
@@ -309,8 +280,8 @@ static void test_hotspots_in_escalation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hotspots_api, setup_plain, teardown),
-        cmocka_unit_test_setup_teardown(test_hotspots_in_escalation, setup_detect, teardown),
+        cmocka_unit_test_setup_teardown(test_hotspots_api, setup_plain, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_hotspots_in_escalation, setup_detect, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

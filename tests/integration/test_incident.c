@@ -22,124 +22,45 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET    "integration-generic-secret"
-#define READ_TOKEN    "integration-read-token-0001"
-#define WRITE_TOKEN   "integration-write-token-001"
-#define INGEST_TOKEN  "integration-ingest-token-01"
 #define MINUTE_MS     INT64_C(60000)
 #define POLL_LIMIT_MS 15000
 
-static const char config_yaml[] = "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "    replay_window: 5m\n"
-                                  "tokens:\n"
-                                  "  reader:\n"
-                                  "    token: " READ_TOKEN "\n"
-                                  "    scopes: [read]\n"
-                                  "  writer:\n"
-                                  "    token: " WRITE_TOKEN "\n"
-                                  "    scopes: [write]\n"
-                                  "  monitoring:\n"
-                                  "    token: " INGEST_TOKEN "\n"
-                                  "    scopes: [ingest]\n"
-                                  "detection:\n"
-                                  "  dimensions: country\n"
-                                  "  prior_per_hour: 6\n"
-                                  "  prior_weight: 366d\n"
-                                  "  seasonal_prior_tickets: 0\n"
-                                  "  lateness: 0\n"
-                                  "  warmup: 0\n"
-                                  "incident:\n"
-                                  "  update_interval: 15m\n";
-
-struct world {
-    struct h_env env;
-    int64_t base_ms;
-    int seq;
-};
+static const char config_yaml[] =
+    "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD
+    "tokens:\n" H_YAML_READER H_YAML_WRITER H_YAML_MONITORING H_YAML_DETECT_COUNTRY "incident:\n"
+    "  update_interval: 15m\n";
 
 static int setup(void **state)
 {
-    struct world *w = calloc(1, sizeof(*w));
-    *state = w;
-    h_env_init(&w->env, true);
-    h_serve(&w->env, config_yaml);
-    w->base_ms = (h_unix_s() * 1000 / MINUTE_MS + 5) * MINUTE_MS;
+    h_detect_new(state, config_yaml);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct world *w = *state;
-    h_env_fini(&w->env);
-    free(w);
-    return 0;
-}
-
-static void post_ticket(struct world *w, const char *country, int64_t created_ms)
-{
-    char id[32], account[32];
-    snprintf(id, sizeof(id), "I-%d", ++w->seq);
-    snprintf(account, sizeof(account), "%d", 1000 + w->seq);
-    h_post_ticket(&w->env, "gen", GEN_SECRET, id, country, account, created_ms);
-}
-
-/* Sends body with method to path with token; fills r. */
-static void request(struct world *w, const char *method, const char *path, const char *token,
-                    const char *body, struct h_resp *r)
-{
-    char auth[96];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-    struct h_req req = {.method = method, .path = path, .headers = {auth}};
-    if (body != NULL) {
-        req.headers[1] = "Content-Type: application/json";
-        req.body = body;
-        req.body_len = strlen(body);
-    }
-    h_http(&w->env, NULL, &req, r, 0);
 }
 
 /* POSTs (or PATCHes) body and expects status; returns the answer as JSON (a new reference). */
-static json_t *change(struct world *w, const char *method, const char *path, const char *body,
+static json_t *change(struct h_detect *w, const char *method, const char *path, const char *body,
                       long status)
 {
     struct h_resp r;
-    request(w, method, path, WRITE_TOKEN, body, &r);
+    h_send_json(&w->env, method, path, H_WRITE_TOKEN, body, &r);
     h_expect(&r, status, NULL, path);
     json_t *j = json_loadb(r.body, r.body_len, 0, NULL);
     assert_non_null(j);
     return j;
 }
 
-/* GETs path with the read token; answers 200 with JSON, returned (a new reference). */
-static json_t *get_json(struct world *w, const char *path)
+static json_t *get_json(struct h_detect *w, const char *path)
 {
-    struct h_full f;
-    assert_int_equal(h_get(&w->env, path, READ_TOKEN, NULL, &f), 0);
-    if (f.status != 200) {
-        fail_msg("GET %s: %ld %s", path, f.status, f.body);
-    }
-    json_t *j = h_full_json(&f);
-    h_full_fini(&f);
-    assert_non_null(j);
-    return j;
+    return h_get_json(&w->env, path, H_READ_TOKEN);
 }
 
-static void send_signal(struct world *w, const char *status)
+static void send_signal(struct h_detect *w, const char *status)
 {
     char body[256];
-    snprintf(body, sizeof(body),
-             "{\"id\":\"checkout-de\",\"status\":\"%s\",\"severity\":\"SEV2\","
-             "\"labels\":{\"alertname\":\"CheckoutErrors\",\"country\":\"DE\"}}",
-             status);
-    struct h_resp r;
-    request(w, "POST", "/v1/monitoring/signals", INGEST_TOKEN, body, &r);
-    h_expect(&r, 200, NULL, "a monitoring signal");
+    snprintf(body, sizeof(body), H_SIGNAL_CHECKOUT_DE_FMT, status);
+    h_post_signal(&w->env, H_INGEST_TOKEN, body);
 }
 
-static long long entries(struct world *w)
+static long long entries(struct h_detect *w)
 {
     return h_sql_int(&w->env, "SELECT count(*) FROM incident_entries", NULL);
 }
@@ -159,27 +80,24 @@ static json_int_t int_at(const json_t *root, const char *pointer)
 }
 
 /* The escalation the tickets open, stored in the database before an incident refers to it. */
-static void raise_escalation(struct world *w, char *id, size_t cap, char *first_seen,
+static void raise_escalation(struct h_detect *w, char *id, size_t cap, char *first_seen,
                              size_t first_cap)
 {
     for (int i = 0; i < 12; i++) {
-        post_ticket(w, "DE", w->base_ms + i * 1000);
+        h_detect_ticket(w, "DE", w->base_ms + i * 1000);
     }
-    post_ticket(w, "JP", w->base_ms + MINUTE_MS);
-    json_t *esc = h_wait_escalation(&w->env, READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
+    h_detect_ticket(w, "JP", w->base_ms + MINUTE_MS);
+    json_t *esc = h_wait_escalation(&w->env, H_READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
     snprintf(id, cap, "%s", json_string_value(json_object_get(esc, "id")));
     snprintf(first_seen, first_cap, "%s", json_string_value(json_object_get(esc, "first_seen")));
     json_decref(esc);
-    int64_t until = h_mono_ms() + POLL_LIMIT_MS;
-    while (h_sql_int(&w->env, "SELECT count(*) FROM escalations WHERE id = $1", id, NULL) == 0) {
-        assert_true(h_mono_ms() < until);
-        usleep(100 * 1000);
-    }
+    h_wait_sql_nonzero(&w->env, POLL_LIMIT_MS, "SELECT count(*) FROM escalations WHERE id = $1", id,
+                       NULL);
 }
 
 static void test_incident_lifecycle(void **state)
 {
-    struct world *w = *state;
+    struct h_detect *w = *state;
     /* Two premium and three gold accounts with SLA terms; the other seven have no row. */
     h_sql_exec(&w->env,
                "INSERT INTO accounts (account_id, name, tier, sla_response_minutes, uptime_sla)"
@@ -261,7 +179,7 @@ static void test_incident_lifecycle(void **state)
     json_decref(status);
     const char *accept[] = {"Accept: text/plain", NULL};
     struct h_full f;
-    assert_int_equal(h_get(&w->env, path, READ_TOKEN, accept, &f), 0);
+    assert_int_equal(h_get(&w->env, path, H_READ_TOKEN, accept, &f), 0);
     assert_int_equal(f.status, 200);
     char ct[96];
     h_full_header(&f, "Content-Type", ct, sizeof(ct));
@@ -283,7 +201,8 @@ static void test_incident_lifecycle(void **state)
         change(w, "PATCH", path, "{\"who\":\"ic@example.com\",\"status\":\"closed\"}", 200));
     long long before = entries(w);
     struct h_resp r;
-    request(w, "PATCH", path, WRITE_TOKEN, "{\"who\":\"ic@example.com\",\"status\":\"open\"}", &r);
+    h_send_json(&w->env, "PATCH", path, H_WRITE_TOKEN,
+                "{\"who\":\"ic@example.com\",\"status\":\"open\"}", &r);
     h_expect(&r, 409, "conflict", "changing a closed incident");
     assert_int_equal(entries(w), before);
 
@@ -335,7 +254,7 @@ static void test_incident_lifecycle(void **state)
 
     /* The same report as Markdown. */
     snprintf(path, sizeof(path), "/v1/incidents/%lld/report?format=md", (long long)id);
-    assert_int_equal(h_get(&w->env, path, READ_TOKEN, NULL, &f), 0);
+    assert_int_equal(h_get(&w->env, path, H_READ_TOKEN, NULL, &f), 0);
     assert_int_equal(f.status, 200);
     h_full_header(&f, "Content-Type", ct, sizeof(ct));
     assert_string_equal(ct, "text/markdown; charset=utf-8");
@@ -363,7 +282,7 @@ static void test_incident_lifecycle(void **state)
 
 static void test_incident_errors(void **state)
 {
-    struct world *w = *state;
+    struct h_detect *w = *state;
     json_t *opened =
         change(w, "POST", "/v1/incidents",
                "{\"title\":\"Login errors\",\"severity\":\"sev3\",\"who\":\"ic\"}", 201);
@@ -380,41 +299,41 @@ static void test_incident_errors(void **state)
         long status;
         const char *code;
     } cases[] = {
-        {"POST", decisions, WRITE_TOKEN, "{\"who\":\"ic\",\"what\":\"x\",\"channel\":\"pager\"}",
+        {"POST", decisions, H_WRITE_TOKEN, "{\"who\":\"ic\",\"what\":\"x\",\"channel\":\"pager\"}",
          400, "invalid_field"},
-        {"POST", decisions, WRITE_TOKEN, future_body, 400, "invalid_field"},
-        {"POST", decisions, WRITE_TOKEN, "{\"who\":\"ic\",\"channel\":\"chat\"}", 400,
+        {"POST", decisions, H_WRITE_TOKEN, future_body, 400, "invalid_field"},
+        {"POST", decisions, H_WRITE_TOKEN, "{\"who\":\"ic\",\"channel\":\"chat\"}", 400,
          "missing_field"},
-        {"POST", decisions, WRITE_TOKEN, "{\"who\":\"ic\",\"what\":", 400, "malformed_json"},
-        {"POST", decisions, WRITE_TOKEN,
+        {"POST", decisions, H_WRITE_TOKEN, "{\"who\":\"ic\",\"what\":", 400, "malformed_json"},
+        {"POST", decisions, H_WRITE_TOKEN,
          "{\"who\":\"ic\",\"what\":\"x\",\"channel\":\"chat\","
          "\"corrects\":999999}",
          400, "invalid_field"},
-        {"POST", decisions, READ_TOKEN, "{\"who\":\"ic\",\"what\":\"x\",\"channel\":\"chat\"}", 403,
-         "forbidden"},
-        {"POST", "/v1/incidents/999999/decisions", WRITE_TOKEN,
+        {"POST", decisions, H_READ_TOKEN, "{\"who\":\"ic\",\"what\":\"x\",\"channel\":\"chat\"}",
+         403, "forbidden"},
+        {"POST", "/v1/incidents/999999/decisions", H_WRITE_TOKEN,
          "{\"who\":\"ic\",\"what\":\"x\",\"channel\":\"chat\"}", 404, "not_found"},
-        {"POST", "/v1/incidents/abc/notes", WRITE_TOKEN,
+        {"POST", "/v1/incidents/abc/notes", H_WRITE_TOKEN,
          "{\"who\":\"ic\",\"type\":\"went-well\",\"text\":\"x\"}", 404, "not_found"},
-        {"POST", "/v1/incidents", WRITE_TOKEN,
+        {"POST", "/v1/incidents", H_WRITE_TOKEN,
          "{\"title\":\"x\",\"severity\":\"SEV2\",\"who\":\"ic\",\"escalation\":\"esc-nope\"}", 404,
          "not_found"},
-        {"POST", "/v1/incidents", WRITE_TOKEN,
+        {"POST", "/v1/incidents", H_WRITE_TOKEN,
          "{\"title\":\"x\",\"severity\":\"SEV9\",\"who\":\"a\"}", 400, "invalid_field"},
-        {"POST", "/v1/incidents", WRITE_TOKEN, "{\"severity\":\"SEV2\",\"who\":\"a\"}", 400,
+        {"POST", "/v1/incidents", H_WRITE_TOKEN, "{\"severity\":\"SEV2\",\"who\":\"a\"}", 400,
          "missing_field"},
-        {"PATCH", "/v1/incidents/1", WRITE_TOKEN, "{\"who\":\"ic\",\"status\":\"gone\"}", 400,
+        {"PATCH", "/v1/incidents/1", H_WRITE_TOKEN, "{\"who\":\"ic\",\"status\":\"gone\"}", 400,
          "invalid_field"},
-        {"GET", "/v1/incidents/999999/report", READ_TOKEN, NULL, 404, "not_found"},
-        {"GET", "/v1/incidents/1/report?format=pdf", READ_TOKEN, NULL, 400, "bad_request"},
-        {"GET", "/v1/incidents/1/status?format=xml", READ_TOKEN, NULL, 400, "bad_request"},
-        {"GET", "/v1/escalations/esc-nope/sla", READ_TOKEN, NULL, 404, "not_found"},
+        {"GET", "/v1/incidents/999999/report", H_READ_TOKEN, NULL, 404, "not_found"},
+        {"GET", "/v1/incidents/1/report?format=pdf", H_READ_TOKEN, NULL, 400, "bad_request"},
+        {"GET", "/v1/incidents/1/status?format=xml", H_READ_TOKEN, NULL, 400, "bad_request"},
+        {"GET", "/v1/escalations/esc-nope/sla", H_READ_TOKEN, NULL, 404, "not_found"},
     };
     long long before = entries(w);
     long long incidents = h_sql_int(&w->env, "SELECT count(*) FROM incidents", NULL);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct h_resp r;
-        request(w, cases[i].method, cases[i].path, cases[i].token, cases[i].body, &r);
+        h_send_json(&w->env, cases[i].method, cases[i].path, cases[i].token, cases[i].body, &r);
         h_expect(&r, cases[i].status, cases[i].code,
                  cases[i].body != NULL ? cases[i].body : cases[i].path);
     }
@@ -430,7 +349,7 @@ static void test_incident_errors(void **state)
 
 /* Runs liaisonctl (from $LIAISONCTL) with args against the daemon, token as LIAISON_TOKEN;
  * returns its exit status with stdout and stderr together in out. */
-static int ctl(struct world *w, const char *token, const char *args, char *out, size_t cap)
+static int ctl(struct h_detect *w, const char *token, const char *args, char *out, size_t cap)
 {
     char cmd[1024];
     snprintf(cmd, sizeof(cmd),
@@ -447,39 +366,39 @@ static int ctl(struct world *w, const char *token, const char *args, char *out, 
 
 static void test_incident_cli(void **state)
 {
-    struct world *w = *state;
+    struct h_detect *w = *state;
     if (getenv("LIAISONCTL") == NULL) {
         skip();
     }
     char out[8192];
-    assert_int_equal(ctl(w, WRITE_TOKEN,
+    assert_int_equal(ctl(w, H_WRITE_TOKEN,
                          "incident open 'Login errors' --severity SEV3 --who ic@example.com", out,
                          sizeof(out)),
                      0);
     assert_string_equal(out, "opened incident 1: Login errors (SEV3)\n");
-    assert_int_equal(ctl(w, WRITE_TOKEN,
+    assert_int_equal(ctl(w, H_WRITE_TOKEN,
                          "incident decide 1 'Page the login team' --channel chat --bucket "
                          "country:DE --who ic@example.com",
                          out, sizeof(out)),
                      0);
     assert_string_equal(out, "recorded decision #2 on incident 1\n");
-    assert_int_equal(ctl(w, WRITE_TOKEN,
+    assert_int_equal(ctl(w, H_WRITE_TOKEN,
                          "incident decide 1 'Page' --channel pager --who ic@example.com", out,
                          sizeof(out)),
                      1);
     assert_non_null(strstr(out, "invalid_field"));
-    assert_int_equal(ctl(w, WRITE_TOKEN,
+    assert_int_equal(ctl(w, H_WRITE_TOKEN,
                          "incident note 1 went-well 'Quick rollback' --who ic@example.com", out,
                          sizeof(out)),
                      0);
     assert_string_equal(out, "recorded note #3 on incident 1\n");
-    assert_int_equal(ctl(w, READ_TOKEN, "incident status 1", out, sizeof(out)), 0);
+    assert_int_equal(ctl(w, H_READ_TOKEN, "incident status 1", out, sizeof(out)), 0);
     assert_int_equal(strncmp(out, "[SEV3] Incident 1: Login errors (open)\n", 39), 0);
     assert_non_null(strstr(out, "Last decision: Page the login team (chat, "));
-    assert_int_equal(ctl(w, READ_TOKEN, "incident report 1", out, sizeof(out)), 0);
+    assert_int_equal(ctl(w, H_READ_TOKEN, "incident report 1", out, sizeof(out)), 0);
     assert_int_equal(strncmp(out, "# Incident 1: Login errors\n", 27), 0);
     assert_non_null(strstr(out, "## What went well\n\n- Quick rollback (ic@example.com, #3)"));
-    assert_int_equal(ctl(w, READ_TOKEN, "incident report x", out, sizeof(out)), 2);
+    assert_int_equal(ctl(w, H_READ_TOKEN, "incident report x", out, sizeof(out)), 2);
     assert_int_equal(entries(w), 3);
     w->env.passed = true;
 }
@@ -487,9 +406,9 @@ static void test_incident_cli(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_incident_lifecycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incident_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incident_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incident_lifecycle, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_incident_errors, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_incident_cli, setup, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

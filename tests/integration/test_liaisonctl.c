@@ -30,9 +30,6 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET   "integration-generic-secret"
-#define READ_TOKEN   "integration-read-token-0001"
-#define WRITE_TOKEN  "integration-write-token-001"
 #define MINUTE_MS    INT64_C(60000)
 #define RUN_LIMIT_MS 30000
 #define MAX_OUTPUT   65536
@@ -40,7 +37,7 @@
 #define MAX_ENV      8
 
 struct world {
-    struct h_env env;
+    struct h_env env;           /* first, for h_world_new */
     char files[H_PATH_MAX + 8]; /* this test's files and liaisonctl's HOME, in env.dir */
     char read_token_sha256[65]; /* from liaisonctl token hash, used in the daemon's config */
     int64_t base_ms;            /* a minute boundary a little ahead of the wall clock */
@@ -134,7 +131,7 @@ static void ctl_start(struct world *w, struct child *c, const char *input, const
     assert_true(c->pid >= 0);
     if (c->pid == 0) {
         setenv("LIAISON_URL", url, 1);
-        setenv("LIAISON_TOKEN", READ_TOKEN, 1);
+        setenv("LIAISON_TOKEN", H_READ_TOKEN, 1);
         setenv("HOME", w->files, 1);
         unsetenv("LIAISONCTL_CONFIG");
         unsetenv("XDG_CONFIG_HOME");
@@ -244,47 +241,30 @@ static void sha256_hex(const char *s, char out[65])
 
 static int setup(void **state)
 {
-    struct world *w = calloc(1, sizeof(*w));
-    *state = w;
-    h_env_init(&w->env, true);
+    struct world *w = h_world_new(state, sizeof(*w), true);
     assert_true((size_t)snprintf(w->files, sizeof(w->files), "%s/ctl", w->env.dir) <
                 sizeof(w->files));
     assert_int_equal(mkdir(w->files, 0700), 0);
 
     /* The read token is configured only by the digest liaisonctl computes. */
     struct run r;
-    ctl_env(w, &r, READ_TOKEN "\n", NULL, (const char *const[]){"token", "hash", NULL});
+    ctl_env(w, &r, H_READ_TOKEN "\n", NULL, (const char *const[]){"token", "hash", NULL});
     expect(&r, 0, true, NULL);
     char want[65];
-    sha256_hex(READ_TOKEN, want);
+    sha256_hex(H_READ_TOKEN, want);
     assert_int_equal(strlen(r.out), 65);
     assert_memory_equal(r.out, want, 64);
     memcpy(w->read_token_sha256, want, sizeof(want));
 
     char yaml[2048];
     snprintf(yaml, sizeof(yaml),
-             "sources:\n"
-             "  gen:\n"
-             "    type: generic\n"
-             "    secret: " GEN_SECRET "\n"
-             "    replay_window: 5m\n"
-             "tokens:\n"
+             "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD "tokens:\n"
              "  reader:\n"
              "    token_sha256: %s\n"
-             "    scopes: [read]\n"
-             "  writer:\n"
-             "    token: " WRITE_TOKEN "\n"
-             "    scopes: [write]\n"
-             "detection:\n"
-             "  dimensions: country\n"
-             "  prior_per_hour: 6\n"
-             "  prior_weight: 366d\n"
-             "  seasonal_prior_tickets: 0\n"
-             "  lateness: 0\n"
-             "  warmup: 0\n",
+             "    scopes: [read]\n" H_YAML_WRITER H_YAML_DETECT_COUNTRY,
              w->read_token_sha256);
     h_serve(&w->env, yaml);
-    w->base_ms = (h_unix_s() * 1000 / MINUTE_MS + 5) * MINUTE_MS;
+    w->base_ms = h_minute_from_now_ms(5);
     return 0;
 }
 
@@ -310,10 +290,7 @@ static int teardown(void **state)
 
 static void post_ticket(struct world *w, const char *country, int64_t created_ms)
 {
-    char id[32], account[32];
-    snprintf(id, sizeof(id), "C-%d", ++w->seq);
-    snprintf(account, sizeof(account), "%d", 1000 + w->seq);
-    h_post_ticket(&w->env, "gen", GEN_SECRET, id, country, account, created_ms);
+    h_post_next_ticket(&w->env, &w->seq, country, created_ms);
 }
 
 /* The scripted incident: 12 tickets from 12 accounts in DE within a minute against 0.1
@@ -325,7 +302,7 @@ static void raise_incident(struct world *w, char *id, size_t cap)
         post_ticket(w, "DE", w->base_ms + i * 1000);
     }
     post_ticket(w, "JP", w->base_ms + MINUTE_MS);
-    json_t *e = h_wait_escalation(&w->env, READ_TOKEN, "unseen", true, 15000);
+    json_t *e = h_wait_escalation(&w->env, H_READ_TOKEN, "unseen", true, 15000);
     snprintf(id, cap, "%s", json_string_value(json_object_get(e, "id")));
     assert_string_equal(json_string_value(json_object_get(e, "severity")), "SEV3");
     json_decref(e);
@@ -441,10 +418,10 @@ static void test_watch_and_ack(void **state)
     /* ack needs the write scope: the read token gets 403. */
     CTL(w, &r, "ack", id);
     expect(&r, 1, false, "the acknowledgement was refused (HTTP 403 forbidden)");
-    ctl_env(w, &r, NULL, (const char *const[]){"LIAISON_TOKEN=" WRITE_TOKEN, NULL},
+    ctl_env(w, &r, NULL, (const char *const[]){"LIAISON_TOKEN=" H_WRITE_TOKEN, NULL},
             (const char *const[]){"ack", "esc-not-open", "--who", "ic@example.com", NULL});
     expect(&r, 1, false, "(HTTP 404 not_found)");
-    ctl_env(w, &r, NULL, (const char *const[]){"LIAISON_TOKEN=" WRITE_TOKEN, NULL},
+    ctl_env(w, &r, NULL, (const char *const[]){"LIAISON_TOKEN=" H_WRITE_TOKEN, NULL},
             (const char *const[]){"ack", id, "--note", "rolling back checkout", "--who",
                                   "ic@example.com", NULL});
     expect(&r, 0, true, "acknowledged ");
@@ -485,7 +462,7 @@ static void test_accounts_import(void **state)
                "204518,Kranich Logistik GmbH,enterprise\n"
                "204519,Reiher AG,premium\n",
                0600);
-    const char *const writer[] = {"LIAISON_TOKEN=" WRITE_TOKEN, NULL};
+    const char *const writer[] = {"LIAISON_TOKEN=" H_WRITE_TOKEN, NULL};
     ctl_env(w, &r, NULL, writer, (const char *const[]){"accounts", "import", csv, NULL});
     expect(&r, 0, true, "imported 2 accounts\n");
     ctl_env(w, &r, "{\"account_id\":\"204520\",\"tier\":\"free\"}\n", writer,
@@ -513,7 +490,7 @@ static void test_config_file(void **state)
     /* url and token_file (relative to the file) from the config file alone. */
     snprintf(yaml, sizeof(yaml), "url: http://127.0.0.1:%d\ntoken_file: token\n", w->env.port);
     write_file(config, yaml, 0644);
-    write_file(token_file, READ_TOKEN "\n", 0600);
+    write_file(token_file, H_READ_TOKEN "\n", 0600);
     ctl_env(w, &r, NULL, from_file, (const char *const[]){"status", NULL});
     expect(&r, 0, true, "none  recommended severity");
 
@@ -524,7 +501,8 @@ static void test_config_file(void **state)
     in_dir(w, dir, sizeof(dir), ".config/liaison");
     mkdir(dir, 0700);
     in_dir(w, home_config, sizeof(home_config), ".config/liaison/ctl.yaml");
-    snprintf(yaml, sizeof(yaml), "url: http://127.0.0.1:%d\ntoken: %s\n", w->env.port, READ_TOKEN);
+    snprintf(yaml, sizeof(yaml), "url: http://127.0.0.1:%d\ntoken: %s\n", w->env.port,
+             H_READ_TOKEN);
     write_file(home_config, yaml, 0600);
     ctl_env(w, &r, NULL, (const char *const[]){"LIAISON_URL", "LIAISON_TOKEN", NULL},
             (const char *const[]){"status", NULL});

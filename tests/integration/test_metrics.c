@@ -20,24 +20,12 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET  "integration-generic-secret"
-#define READ_TOKEN  "integration-read-token-0001"
-#define WRITE_TOKEN "integration-write-token-001"
-#define WEBHOOK     "route=\"/v1/webhooks/*\",method=\"POST\""
+#define WEBHOOK "route=\"/v1/webhooks/*\",method=\"POST\""
 
 extern char **environ;
 
-static const char tokens_yaml[] = "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "tokens:\n"
-                                  "  reader:\n"
-                                  "    token: " READ_TOKEN "\n"
-                                  "    scopes: [read]\n"
-                                  "  writer:\n"
-                                  "    token: " WRITE_TOKEN "\n"
-                                  "    scopes: [write]\n";
+static const char tokens_yaml[] =
+    "sources:\n" H_YAML_GEN_SOURCE "tokens:\n" H_YAML_READER H_YAML_WRITER;
 
 static int setup(void **state)
 {
@@ -161,9 +149,9 @@ static void test_scrape_auth(void **state)
     struct h_env *env = *state;
     h_serve(env, tokens_yaml);
     free(scrape(env, NULL, 401));
-    free(scrape(env, WRITE_TOKEN, 403));
+    free(scrape(env, H_WRITE_TOKEN, 403));
     free(scrape(env, "not-a-token-of-this-daemon", 401));
-    char *text = scrape(env, READ_TOKEN, 200);
+    char *text = scrape(env, H_READ_TOKEN, 200);
     /* Two unauthorized scrapes and one forbidden one, counted on the scrape route. */
     assert_true(sample(text, "liaison_http_errors_total{route=\"/metrics\",method=\"GET\","
                              "error=\"unauthorized\"}") == 2);
@@ -186,7 +174,7 @@ static void test_scrape_public_on_loopback(void **state)
     assert_true(has_line(text, "# TYPE liaison_http_requests_total counter"));
     free(text);
     /* A token is not needed, but a wrong one is not refused either: nothing is checked. */
-    free(scrape(env, WRITE_TOKEN, 200));
+    free(scrape(env, H_WRITE_TOKEN, 200));
     env->passed = true;
 }
 
@@ -197,29 +185,29 @@ static void test_counters_move(void **state)
     snprintf(yaml, sizeof(yaml), "%smetrics:\n  bucket_dimensions: country\n  max_series: 2\n",
              tokens_yaml);
     h_serve(env, yaml);
-    char *before = scrape(env, READ_TOKEN, 200);
+    char *before = scrape(env, H_READ_TOKEN, 200);
 
     int64_t created_ms = (h_unix_s() - 120) * 1000;
-    h_post_ticket(env, "gen", GEN_SECRET, "m-1", "DE", "1", created_ms);
-    h_post_ticket(env, "gen", GEN_SECRET, "m-2", "DE", "2", created_ms);
-    h_post_ticket(env, "gen", GEN_SECRET, "m-3", "FR", "3", created_ms);
-    h_post_ticket(env, "gen", GEN_SECRET, "m-4", "US", "4", created_ms);
+    h_post_ticket(env, "gen", H_GEN_SECRET, "m-1", "DE", "1", created_ms);
+    h_post_ticket(env, "gen", H_GEN_SECRET, "m-2", "DE", "2", created_ms);
+    h_post_ticket(env, "gen", H_GEN_SECRET, "m-3", "FR", "3", created_ms);
+    h_post_ticket(env, "gen", H_GEN_SECRET, "m-4", "US", "4", created_ms);
     char dup[256];
     snprintf(dup, sizeof(dup),
              "{\"id\":\"m-1\",\"created_at\":\"%lld\",\"customer\":{\"country\":\"DE\","
              "\"account_id\":\"1\"}}",
              (long long)created_ms);
     struct h_resp r;
-    h_post_generic(env, NULL, "gen", GEN_SECRET, dup, &r);
+    h_post_generic(env, NULL, "gen", H_GEN_SECRET, dup, &r);
     h_expect_ack(&r, 200, "duplicate", true, NULL, "a redelivery");
     post_signed(env, "a-secret-that-is-wrong", dup, 401, "bad_signature");
-    post_signed(env, GEN_SECRET, "{\"id\":", 400, "malformed_json");
+    post_signed(env, H_GEN_SECRET, "{\"id\":", 400, "malformed_json");
     struct h_full f;
     h_get(env, "/no/such/path", NULL, NULL, &f);
     assert_int_equal(f.status, 404);
     h_full_fini(&f);
 
-    char *after = scrape(env, READ_TOKEN, 200);
+    char *after = scrape(env, H_READ_TOKEN, 200);
     expect_delta(before, after, "liaison_tickets_stored_total{source=\"gen\",outcome=\"created\"}",
                  4);
     expect_delta(before, after,
@@ -274,8 +262,8 @@ static void test_cap_zero_drops_every_bucket(void **state)
     snprintf(yaml, sizeof(yaml), "%smetrics:\n  bucket_dimensions: all\n  max_series: 0\n",
              tokens_yaml);
     h_serve(env, yaml);
-    h_post_ticket(env, "gen", GEN_SECRET, "z-1", "DE", "1", (h_unix_s() - 120) * 1000);
-    char *text = scrape(env, READ_TOKEN, 200);
+    h_post_ticket(env, "gen", H_GEN_SECRET, "z-1", "DE", "1", (h_unix_s() - 120) * 1000);
+    char *text = scrape(env, H_READ_TOKEN, 200);
     assert_false(has_line(text, "liaison_bucket_tickets{"));
     /* The ticket counts in country, region, account_range and platform buckets at least. */
     assert_true(sample(text, "liaison_metrics_bucket_series_dropped") >= 3);
@@ -349,7 +337,7 @@ static void test_shipped_rules_and_dashboard(void **state)
 {
     struct h_env *env = *state;
     h_serve(env, tokens_yaml);
-    char *text = scrape(env, READ_TOKEN, 200);
+    char *text = scrape(env, H_READ_TOKEN, 200);
     const char *src = getenv("LIAISON_SOURCE_DIR");
     assert_non_null(src);
 

@@ -19,35 +19,20 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET   "integration-generic-secret"
-#define READ_TOKEN   "integration-read-token-0001"
-#define WRITE_TOKEN  "integration-write-token-001"
-#define INGEST_TOKEN "integration-ingest-token-01"
-#define ADMIN_TOKEN  "integration-admin-token-0001"
-#define GRAFANA      "https://grafana.example.com"
-#define GOOD_READ    "/v1/buckets?dimension=country"
-#define WEEK_MIN     (7 * 24 * 60)
-#define DAY_S        (24 * 3600)
-#define NO_TOKEN     NULL
+#define ADMIN_TOKEN "integration-admin-token-0001"
+#define GRAFANA     "https://grafana.example.com"
+#define GOOD_READ   "/v1/buckets?dimension=country"
+#define WEEK_MIN    (7 * 24 * 60)
+#define DAY_S       (24 * 3600)
+#define NO_TOKEN    NULL
 
 static const char config_yaml[] = "log:\n"
                                   "  level: debug\n"
                                   "http:\n"
                                   "  cors_origins: [\"" GRAFANA "\"]\n"
-                                  "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "    replay_window: 5m\n"
-                                  "tokens:\n"
-                                  "  reader:\n"
-                                  "    token: " READ_TOKEN "\n"
-                                  "    scopes: [read]\n"
-                                  "  writer:\n"
-                                  "    token: " WRITE_TOKEN "\n"
-                                  "    scopes: [write]\n"
-                                  "  ingester:\n"
-                                  "    token: " INGEST_TOKEN "\n"
+                                  "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD
+                                  "tokens:\n" H_YAML_READER H_YAML_WRITER "  ingester:\n"
+                                  "    token: " H_INGEST_TOKEN "\n"
                                   "    scopes: [ingest]\n"
                                   "  root:\n"
                                   "    token: " ADMIN_TOKEN "\n"
@@ -137,7 +122,7 @@ static void expect_error(struct h_full *r, long status, const char *code, const 
 static json_t *get_json(struct h_env *env, const char *path)
 {
     struct h_full r;
-    h_get(env, path, READ_TOKEN, NULL, &r);
+    h_get(env, path, H_READ_TOKEN, NULL, &r);
     json_t *root = r.status == 200 ? h_full_json(&r) : NULL;
     if (root == NULL) {
         fail_answer(&r, path, "200 with a JSON body");
@@ -150,7 +135,7 @@ static json_t *get_json(struct h_env *env, const char *path)
 static void expect_still_serving(struct h_env *env, const char *after)
 {
     struct h_full r;
-    h_get(env, GOOD_READ, READ_TOKEN, NULL, &r);
+    h_get(env, GOOD_READ, H_READ_TOKEN, NULL, &r);
     if (r.status != 200) {
         char what[256];
         snprintf(what, sizeof(what), "GET " GOOD_READ " after %s", after);
@@ -237,7 +222,7 @@ static void post(struct h_env *env, const struct ticket *t)
                      t->extra != NULL ? t->extra : "");
     assert_true(n > 0 && (size_t)n < sizeof(body));
     struct h_resp r;
-    h_post_generic(env, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(env, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 202, "stored", false, t->id, body);
 }
 
@@ -269,20 +254,21 @@ static const struct auth_case auth_cases[] = {
     {"GET", "/v1/buckets?dimension=country", NULL, "Authorization: Bearer", 401, "unauthorized"},
     {"GET", "/v1/buckets?dimension=country", "integration-unknown-token-01", NULL, 401,
      "unauthorized"},
-    {"GET", "/v1/buckets?dimension=country", READ_TOKEN "x", NULL, 401, "unauthorized"},
-    {"GET", "/v1/buckets?dimension=country", INGEST_TOKEN, NULL, 403, "forbidden"},
-    {"GET", "/v1/series?dimension=country&value=DE", INGEST_TOKEN, NULL, 403, "forbidden"},
-    {"GET", "/v1/dimensions", INGEST_TOKEN, NULL, 403, "forbidden"},
-    {"GET", "/v1/tickets", INGEST_TOKEN, NULL, 403, "forbidden"},
-    {"GET", "/v1/buckets?dimension=country", WRITE_TOKEN, NULL, 403, "forbidden"},
-    {"POST", "/v1/accounts", READ_TOKEN, NULL, 403, "forbidden"},
-    {"POST", "/v1/accounts", INGEST_TOKEN, NULL, 403, "forbidden"},
+    {"GET", "/v1/buckets?dimension=country", H_READ_TOKEN "x", NULL, 401, "unauthorized"},
+    {"GET", "/v1/buckets?dimension=country", H_INGEST_TOKEN, NULL, 403, "forbidden"},
+    {"GET", "/v1/series?dimension=country&value=DE", H_INGEST_TOKEN, NULL, 403, "forbidden"},
+    {"GET", "/v1/dimensions", H_INGEST_TOKEN, NULL, 403, "forbidden"},
+    {"GET", "/v1/tickets", H_INGEST_TOKEN, NULL, 403, "forbidden"},
+    {"GET", "/v1/buckets?dimension=country", H_WRITE_TOKEN, NULL, 403, "forbidden"},
+    {"POST", "/v1/accounts", H_READ_TOKEN, NULL, 403, "forbidden"},
+    {"POST", "/v1/accounts", H_INGEST_TOKEN, NULL, 403, "forbidden"},
     {"POST", "/v1/accounts", NO_TOKEN, NULL, 401, "unauthorized"},
-    {"GET", "/v1/buckets?dimension=country", READ_TOKEN, NULL, 200, NULL},
-    {"GET", "/v1/buckets?dimension=country", NULL, "Authorization: bearer " READ_TOKEN, 200, NULL},
-    {"GET", "/v1/series?dimension=country&value=DE", READ_TOKEN, NULL, 200, NULL},
-    {"GET", "/v1/dimensions", READ_TOKEN, NULL, 200, NULL},
-    {"GET", "/v1/tickets", READ_TOKEN, NULL, 200, NULL},
+    {"GET", "/v1/buckets?dimension=country", H_READ_TOKEN, NULL, 200, NULL},
+    {"GET", "/v1/buckets?dimension=country", NULL, "Authorization: bearer " H_READ_TOKEN, 200,
+     NULL},
+    {"GET", "/v1/series?dimension=country&value=DE", H_READ_TOKEN, NULL, 200, NULL},
+    {"GET", "/v1/dimensions", H_READ_TOKEN, NULL, 200, NULL},
+    {"GET", "/v1/tickets", H_READ_TOKEN, NULL, 200, NULL},
     {"GET", "/v1/buckets?dimension=country", ADMIN_TOKEN, NULL, 200, NULL},
 };
 
@@ -319,7 +305,7 @@ static void test_auth(void **state)
     assert_int_equal(h_sql_int(env, "SELECT count(*) FROM accounts", (char *)NULL), 0);
 
     struct h_full r;
-    request(env, "POST", "/v1/accounts", WRITE_TOKEN, "text/csv", CSV_ONE, NULL, &r);
+    request(env, "POST", "/v1/accounts", H_WRITE_TOKEN, "text/csv", CSV_ONE, NULL, &r);
     if (r.status != 200 || strcmp(r.body, "{\"imported\":1}") != 0) {
         fail_answer(&r, "POST /v1/accounts with the write token", "200 {\"imported\":1}");
     }
@@ -404,7 +390,7 @@ static void test_parameter_errors(void **state)
         char what[600];
         snprintf(what, sizeof(what), "case %zu: GET %s", i, c->path);
         struct h_full r;
-        h_get(env, c->path, READ_TOKEN, NULL, &r);
+        h_get(env, c->path, H_READ_TOKEN, NULL, &r);
         expect_error(&r, 400, "bad_request", c->param, c->echo, what);
         expect_still_serving(env, what);
     }
@@ -429,14 +415,14 @@ static void test_series_point_limit(void **state)
     h_iso8601(end - 10001 * 60, from, sizeof(from));
     snprintf(path, sizeof(path), SERIES "&from=%s&to=%s&step=1m", from, to);
     struct h_full r;
-    h_get(env, path, READ_TOKEN, NULL, &r);
+    h_get(env, path, H_READ_TOKEN, NULL, &r);
     expect_error(&r, 400, "bad_request", "step", NULL, path);
 
     /* The same span starting inside a minute needs 10001 aligned points: refused the same way,
      * never answered with more than 10000. */
     snprintf(path, sizeof(path), SERIES "&from=-10000m&to=now&step=1m");
     struct h_full unaligned;
-    h_get(env, path, READ_TOKEN, NULL, &unaligned);
+    h_get(env, path, H_READ_TOKEN, NULL, &unaligned);
     expect_error(&unaligned, 400, "bad_request", "step", NULL, path);
     env->passed = true;
 }
@@ -818,7 +804,7 @@ static void get_with_etag(struct h_env *env, const char *path, const char *etag,
     char line[160];
     snprintf(line, sizeof(line), "If-None-Match: %s", etag);
     const char *extra[] = {etag != NULL ? line : NULL, NULL};
-    h_get(env, path, READ_TOKEN, extra, r);
+    h_get(env, path, H_READ_TOKEN, extra, r);
 }
 
 /* GETs path, expecting status; returns its ETag in etag (160 bytes). */
@@ -914,11 +900,11 @@ struct cors_case {
 };
 
 static const struct cors_case cors_cases[] = {
-    {"GET", READ_TOKEN, GRAFANA, 200, true},
-    {"GET", READ_TOKEN, "https://evil.example.com", 200, false},
-    {"GET", READ_TOKEN, "https://grafana.example.com:8443", 200, false},
-    {"GET", READ_TOKEN, "http://grafana.example.com", 200, false},
-    {"GET", READ_TOKEN, NULL, 200, false},
+    {"GET", H_READ_TOKEN, GRAFANA, 200, true},
+    {"GET", H_READ_TOKEN, "https://evil.example.com", 200, false},
+    {"GET", H_READ_TOKEN, "https://grafana.example.com:8443", 200, false},
+    {"GET", H_READ_TOKEN, "http://grafana.example.com", 200, false},
+    {"GET", H_READ_TOKEN, NULL, 200, false},
     /* The browser must be able to read the refusal too. */
     {"GET", NO_TOKEN, GRAFANA, 401, true},
     {"OPTIONS", NO_TOKEN, GRAFANA, 204, true},
@@ -986,7 +972,7 @@ static void expect_import(struct h_env *env, const char *type, const char *body,
                           const char *what)
 {
     struct h_full r;
-    request(env, "POST", "/v1/accounts", WRITE_TOKEN, type, body, NULL, &r);
+    request(env, "POST", "/v1/accounts", H_WRITE_TOKEN, type, body, NULL, &r);
     char want[64];
     snprintf(want, sizeof(want), "{\"imported\":%ld}", n);
     if (r.status != 200 || strcmp(r.body, want) != 0) {
@@ -1050,7 +1036,7 @@ static void test_accounts_import(void **state)
         snprintf(what, sizeof(what), "case %zu: POST /v1/accounts as %s", i,
                  b->type != NULL ? b->type : "no Content-Type");
         struct h_full r;
-        request(env, "POST", "/v1/accounts", WRITE_TOKEN, b->type, b->body, NULL, &r);
+        request(env, "POST", "/v1/accounts", H_WRITE_TOKEN, b->type, b->body, NULL, &r);
         expect_error(&r, b->status, b->code, NULL, b->echo, what);
         char after[2048];
         accounts_rows(env, after, sizeof(after));

@@ -22,9 +22,6 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET    "replica-generic-secret"
-#define READ_TOKEN    "replica-read-token-000001"
-#define WRITE_TOKEN   "replica-write-token-00001"
 #define HOOK_SECRET   "replica-webhook-secret"
 #define MINUTE_MS     INT64_C(60000)
 #define TAKEOVER_MS   3000
@@ -32,35 +29,17 @@
 
 /* test_escalation.c's detection settings (12 tickets in a minute in a quiet country open an
  * "unseen" SEV3), a webhook target that hears every event, and a quick election. */
-static const char config_fmt[] = "sources:\n"
-                                 "  gen:\n"
-                                 "    type: generic\n"
-                                 "    secret: " GEN_SECRET "\n"
-                                 "    replay_window: 5m\n"
-                                 "tokens:\n"
-                                 "  reader:\n"
-                                 "    token: " READ_TOKEN "\n"
-                                 "    scopes: [read]\n"
-                                 "  writer:\n"
-                                 "    token: " WRITE_TOKEN "\n"
-                                 "    scopes: [write]\n"
-                                 "notifications:\n"
-                                 "  hook:\n"
-                                 "    type: webhook\n"
-                                 "    url: http://127.0.0.1:%d/hook\n"
-                                 "    secret: " HOOK_SECRET "\n"
-                                 "    min_severity: SEV4\n"
-                                 "    events: [open, severity, update, ack, resolve]\n"
-                                 "detection:\n"
-                                 "  dimensions: country\n"
-                                 "  prior_per_hour: 6\n"
-                                 "  prior_weight: 366d\n"
-                                 "  seasonal_prior_tickets: 0\n"
-                                 "  lateness: 0\n"
-                                 "  warmup: 0\n"
-                                 "ha:\n"
-                                 "  lock_interval: 200ms\n"
-                                 "  takeover_timeout: %dms\n";
+static const char config_fmt[] =
+    "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD "tokens:\n" H_YAML_READER H_YAML_WRITER
+    "notifications:\n"
+    "  hook:\n"
+    "    type: webhook\n"
+    "    url: http://127.0.0.1:%d/hook\n"
+    "    secret: " HOOK_SECRET "\n"
+    "    min_severity: SEV4\n"
+    "    events: [open, severity, update, ack, resolve]\n" H_YAML_DETECT_COUNTRY "ha:\n"
+    "  lock_interval: 200ms\n"
+    "  takeover_timeout: %dms\n";
 
 struct world {
     struct h_env a; /* started first: the leader */
@@ -91,7 +70,7 @@ static int setup(void **state)
              (int)(query - w->a.dburl), w->a.dburl, query + strlen("?host="));
     h_write_config(&w->b, 0, url, yaml);
     h_start(&w->b);
-    w->base_ms = (h_unix_s() * 1000 / MINUTE_MS + 5) * MINUTE_MS;
+    w->base_ms = h_minute_from_now_ms(5);
     return 0;
 }
 
@@ -107,10 +86,7 @@ static int teardown(void **state)
 
 static void post_ticket(struct world *w, struct h_env *to, const char *country, int64_t created_ms)
 {
-    char id[32], account[32];
-    snprintf(id, sizeof(id), "R-%d", ++w->seq);
-    snprintf(account, sizeof(account), "%d", 2000 + w->seq);
-    h_post_ticket(to, "gen", GEN_SECRET, id, country, account, created_ms);
+    h_post_next_ticket(to, &w->seq, country, created_ms);
 }
 
 /* GET /readyz's "leader", or -1 when it does not answer 200 with one. */
@@ -144,11 +120,8 @@ static int64_t wait_leader(const struct h_env *env, int timeout_ms)
 /* The count of value in dimension dim as env's GET /v1/dimensions?window=1h shows it. */
 static long long dimension_count(const struct h_env *env, const char *dim, const char *value)
 {
-    struct h_full f;
     long long count = 0;
-    assert_int_equal(h_get(env, "/v1/dimensions?window=1h", READ_TOKEN, NULL, &f), 0);
-    assert_int_equal(f.status, 200);
-    json_t *j = h_full_json(&f);
+    json_t *j = h_get_json(env, "/v1/dimensions?window=1h", H_READ_TOKEN);
     json_t *list = json_object_get(json_object_get(j, "dimensions"), dim);
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *e = json_array_get(list, i);
@@ -157,7 +130,6 @@ static long long dimension_count(const struct h_env *env, const char *dim, const
         }
     }
     json_decref(j);
-    h_full_fini(&f);
     return count;
 }
 
@@ -238,7 +210,7 @@ static void test_failover(void **state)
     assert_int_equal(leader_flag(&w->a), 1);
     assert_int_equal(leader_flag(&w->b), 0);
     struct h_full f;
-    assert_int_equal(h_get(&w->b, "/v1/escalation", READ_TOKEN, NULL, &f), 0);
+    assert_int_equal(h_get(&w->b, "/v1/escalation", H_READ_TOKEN, NULL, &f), 0);
     assert_int_equal(f.status, 503);
     h_full_fini(&f);
 
@@ -250,9 +222,9 @@ static void test_failover(void **state)
              "\"account_id\":\"1\"}}",
              (long long)now_ms);
     struct h_resp r;
-    h_post_generic(&w->a, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(&w->a, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 202, "stored", false, NULL, "first delivery, to the leader");
-    h_post_generic(&w->b, NULL, "gen", GEN_SECRET, body, &r);
+    h_post_generic(&w->b, NULL, "gen", H_GEN_SECRET, body, &r);
     h_expect_ack(&r, 200, "duplicate", true, NULL, "the same delivery, to the follower");
     assert_int_equal(
         h_sql_int(&w->a, "SELECT count(*) FROM tickets WHERE external_id = 'BOTH-1'", NULL), 1);
@@ -283,7 +255,7 @@ static void test_failover(void **state)
         post_ticket(w, &w->b, "DE", w->base_ms + i * 1000);
     }
     post_ticket(w, &w->b, "JP", w->base_ms + MINUTE_MS);
-    json_t *unseen = h_wait_escalation(&w->a, READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
+    json_t *unseen = h_wait_escalation(&w->a, H_READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
     assert_int_equal(json_integer_value(json_object_get(unseen, "observed")), 12);
     char id[64];
     snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(unseen, "id")));
@@ -297,18 +269,13 @@ static void test_failover(void **state)
     assert_true(took <= TAKEOVER_MS);
 
     /* It continues the same escalation from the database and notifies what happens next. */
-    json_t *cont = h_wait_escalation(&w->b, READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
+    json_t *cont = h_wait_escalation(&w->b, H_READ_TOKEN, "unseen", true, POLL_LIMIT_MS);
     assert_string_equal(json_string_value(json_object_get(cont, "id")), id);
     json_decref(cont);
-    char path[128], auth[96];
+    char path[128];
     snprintf(path, sizeof(path), "/v1/escalations/%s/ack", id);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", WRITE_TOKEN);
-    const char ack[] = "{\"who\":\"ic@example.com\",\"note\":\"after the failover\"}";
-    struct h_req req = {.path = path,
-                        .headers = {auth, "Content-Type: application/json"},
-                        .body = ack,
-                        .body_len = strlen(ack)};
-    h_http(&w->b, NULL, &req, &r, 0);
+    h_send_json(&w->b, NULL, path, H_WRITE_TOKEN,
+                "{\"who\":\"ic@example.com\",\"note\":\"after the failover\"}", &r);
     h_expect(&r, 200, NULL, "acknowledging on the new leader");
     wait_delivery("ack", id);
 
@@ -359,9 +326,9 @@ static void test_lock_session_lost(void **state)
     /* Whichever leads answers the escalation route; the other refuses it. */
     struct h_env *leader = a == 1 ? &w->a : &w->b;
     struct h_env *follower = a == 1 ? &w->b : &w->a;
-    json_decref(h_escalation_state(leader, READ_TOKEN));
+    json_decref(h_escalation_state(leader, H_READ_TOKEN));
     struct h_full f;
-    assert_int_equal(h_get(follower, "/v1/escalation", READ_TOKEN, NULL, &f), 0);
+    assert_int_equal(h_get(follower, "/v1/escalation", H_READ_TOKEN, NULL, &f), 0);
     assert_int_equal(f.status, 503);
     h_full_fini(&f);
     w->a.passed = true;

@@ -22,10 +22,8 @@
 
 #include <cmocka.h>
 
-#define READ_TOKEN  "integration-read-token-0001"
-#define WRITE_TOKEN "integration-write-token-001"
-#define SECRET      "roles-test-webhook-secret"
-#define WAIT_MS     15000
+#define SECRET  "roles-test-webhook-secret"
+#define WAIT_MS 15000
 
 static int setup(void **state)
 {
@@ -34,12 +32,8 @@ static int setup(void **state)
     rx_start();
     rx_route("/hook", "{}", 1, 200);
     snprintf(yaml, sizeof(yaml),
-             "tokens:\n"
-             "  reader:\n"
-             "    token: " READ_TOKEN "\n"
-             "    scopes: [read]\n"
-             "  writer:\n"
-             "    token: " WRITE_TOKEN "\n"
+             "tokens:\n" H_YAML_READER "  writer:\n"
+             "    token: " H_WRITE_TOKEN "\n"
              "    scopes: [read, write]\n"
              "roles:\n"
              "  limit: 3s\n"
@@ -70,13 +64,7 @@ static json_t *post(struct h_env *env, const char *path, const char *body, long 
                     const char *code)
 {
     struct h_resp r;
-    struct h_req req = {
-        .method = "POST",
-        .path = path,
-        .headers = {"Authorization: Bearer " WRITE_TOKEN, "Content-Type: application/json"},
-        .body = body,
-        .body_len = strlen(body)};
-    h_http(env, NULL, &req, &r, 0);
+    h_send_json(env, NULL, path, H_WRITE_TOKEN, body, &r);
     h_expect(&r, status, code, path);
     json_t *j = json_loadb(r.body, r.body_len, 0, NULL);
     assert_non_null(j);
@@ -85,21 +73,13 @@ static json_t *post(struct h_env *env, const char *path, const char *body, long 
 
 static json_t *get_json(struct h_env *env, const char *path)
 {
-    struct h_full f;
-    assert_int_equal(h_get(env, path, READ_TOKEN, NULL, &f), 0);
-    if (f.status != 200) {
-        fail_msg("GET %s: %ld %s", path, f.status, f.body);
-    }
-    json_t *j = h_full_json(&f);
-    h_full_fini(&f);
-    assert_non_null(j);
-    return j;
+    return h_get_json(env, path, H_READ_TOKEN);
 }
 
 static char *get_text(struct h_env *env, const char *path)
 {
     struct h_full f;
-    assert_int_equal(h_get(env, path, READ_TOKEN, NULL, &f), 0);
+    assert_int_equal(h_get(env, path, H_READ_TOKEN, NULL, &f), 0);
     assert_int_equal(f.status, 200);
     char *text = strdup(f.body);
     h_full_fini(&f);
@@ -192,7 +172,7 @@ static int run_ctl(struct h_env *env, char *out, size_t cap, ...)
     assert_true(pid >= 0);
     if (pid == 0) {
         setenv("LIAISON_URL", url, 1);
-        setenv("LIAISON_TOKEN", WRITE_TOKEN, 1);
+        setenv("LIAISON_TOKEN", H_WRITE_TOKEN, 1);
         unsetenv("LIAISONCTL_CONFIG");
         if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
             _exit(126);
@@ -282,7 +262,7 @@ static void test_role_shifts(void **state)
     char *status = get_text(env, path);
     assert_non_null(strstr(status, "Hand-off due: liaison ana has held the role"));
     free(status);
-    json_t *esc = h_escalation_state(env, READ_TOKEN);
+    json_t *esc = h_escalation_state(env, H_READ_TOKEN);
     const json_t *due = json_object_get(esc, "handoffs_due");
     bool listed = false;
     size_t i;
@@ -376,15 +356,9 @@ static void test_role_shifts(void **state)
 
     /* A closed incident owes no hand-off. */
     struct h_resp r;
-    struct h_req req = {
-        .method = "PATCH",
-        .path = base,
-        .headers = {"Authorization: Bearer " WRITE_TOKEN, "Content-Type: application/json"},
-        .body = "{\"who\":\"dan\",\"status\":\"closed\"}",
-        .body_len = strlen("{\"who\":\"dan\",\"status\":\"closed\"}")};
-    h_http(env, NULL, &req, &r, 0);
+    h_send_json(env, "PATCH", base, H_WRITE_TOKEN, "{\"who\":\"dan\",\"status\":\"closed\"}", &r);
     h_expect(&r, 200, NULL, "closing");
-    esc = h_escalation_state(env, READ_TOKEN);
+    esc = h_escalation_state(env, H_READ_TOKEN);
     assert_int_equal(json_array_size(json_object_get(esc, "handoffs_due")), 0);
     json_decref(esc);
     snprintf(path, sizeof(path), "%s/roles/liaison", base);

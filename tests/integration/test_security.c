@@ -99,13 +99,7 @@ static const char *config_yaml(void)
 /* GET path with a bearer token (NULL: none). */
 static void get(const struct h_env *env, const char *path, const char *token, struct h_resp *r)
 {
-    char auth[160];
-    struct h_req req = {.method = "GET", .path = path};
-    if (token != NULL) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-        h_req_add_header(&req, auth);
-    }
-    h_http(env, NULL, &req, r, 0);
+    h_send_json(env, "GET", path, token, NULL, r);
 }
 
 /* A TCP connection to the env's daemon, or fails the test. */
@@ -228,17 +222,9 @@ static void test_tokens(void **state)
     get(env, "/v1/escalation", HASHED_TOKEN, &r);
     h_expect(&r, 200, NULL, "token configured as token_sha256");
 
-    char auth[160];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", READ_TOKEN);
-    struct h_req ack = {.method = "POST",
-                        .path = "/v1/escalations/esc-none/ack",
-                        .headers = {auth, "Content-Type: application/json"},
-                        .body = "{}",
-                        .body_len = 2};
-    h_http(env, NULL, &ack, &r, 0);
+    h_send_json(env, NULL, "/v1/escalations/esc-none/ack", READ_TOKEN, "{}", &r);
     h_expect(&r, 403, "forbidden", "read token on a write route");
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", HASHED_TOKEN);
-    h_http(env, NULL, &ack, &r, 0);
+    h_send_json(env, NULL, "/v1/escalations/esc-none/ack", HASHED_TOKEN, "{}", &r);
     if (r.status == 401 || r.status == 403) {
         fail_msg("a write-scoped digest token was refused: %ld %s", r.status, r.body);
     }

@@ -27,8 +27,6 @@
 
 #include <cmocka.h>
 
-#define GEN_SECRET "integration-generic-secret"
-#define READ_TOKEN "integration-spool-read-token-0001"
 #define NWORKERS   4
 #define PER_WORKER 400
 #define LOAD_MS    30000
@@ -40,14 +38,7 @@
 
 static const char config_yaml[] = "http:\n"
                                   "  threads: 4\n"
-                                  "sources:\n"
-                                  "  gen:\n"
-                                  "    type: generic\n"
-                                  "    secret: " GEN_SECRET "\n"
-                                  "tokens:\n"
-                                  "  reader:\n"
-                                  "    token: " READ_TOKEN "\n"
-                                  "    scopes: [read]\n";
+                                  "sources:\n" H_YAML_GEN_SOURCE "tokens:\n" H_YAML_READER;
 
 /* The private cluster: DIR for pg-local.sh, and a counter for database names. */
 static struct {
@@ -162,12 +153,7 @@ static void ticket_body(char *out, size_t cap, const char *id)
  * stale. Fails the test unless it answers 200 with JSON. */
 static long long de_count(const struct h_env *env, bool *stale)
 {
-    struct h_full f;
-    if (h_get(env, "/v1/buckets?dimension=country", READ_TOKEN, NULL, &f) != 0 || f.status != 200) {
-        fail_msg("GET /v1/buckets: %ld %.300s", f.status, f.body != NULL ? f.body : "");
-    }
-    json_t *body = h_full_json(&f);
-    assert_non_null(body);
+    json_t *body = h_get_json(env, "/v1/buckets?dimension=country", H_READ_TOKEN);
     *stale = json_is_true(json_object_get(body, "stale"));
     long long count = 0;
     size_t i;
@@ -179,7 +165,6 @@ static long long de_count(const struct h_env *env, bool *stale)
         }
     }
     json_decref(body);
-    h_full_fini(&f);
     return count;
 }
 
@@ -187,7 +172,7 @@ static void post_ticket(const struct h_env *env, const char *id, struct h_resp *
 {
     char body[256];
     ticket_body(body, sizeof(body), id);
-    h_post_generic(env, NULL, "gen", GEN_SECRET, body, r);
+    h_post_generic(env, NULL, "gen", H_GEN_SECRET, body, r);
 }
 
 static void expect_spooled(const struct h_resp *r, const char *what)
@@ -285,7 +270,7 @@ static void *worker_main(void *arg)
         snprintf(id, sizeof(id), "W%d-%d", w->index, i);
         ticket_body(body, sizeof(body), id);
         struct h_resp r;
-        h_post_generic(&target, curl, "gen", GEN_SECRET, body, &r);
+        h_post_generic(&target, curl, "gen", H_GEN_SECRET, body, &r);
         char status[32] = "";
         h_resp_str(&r, "/status", status, sizeof(status));
         if (r.status == 202 || (r.status == 200 && strcmp(status, "duplicate") == 0)) {

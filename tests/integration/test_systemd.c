@@ -22,7 +22,7 @@
 
 #define MSG_MAX  512
 #define WAIT_MS  10000
-#define CONFIG   "sources:\n  gen:\n    type: generic\n    secret: systemd-test-secret\n"
+#define CONFIG   "sources:\n" H_YAML_GEN_SOURCE
 #define WATCHDOG "400000" /* µs: keep-alives every 200 ms */
 
 /* Binds a datagram socket at name ("@..." abstract) and returns it. */

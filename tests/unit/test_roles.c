@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "incident_entries.h"
 #include "notify.h"
 #include "role_reminder.h"
 #include "roles.h"
@@ -18,38 +19,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MIN_MS  INT64_C(60000)
-#define HOUR_MS (60 * MIN_MS)
-#define T0      INT64_C(1795428000000) /* 2026-11-23T10:00:00Z */
-
-struct entries {
-    struct lia_inc_entry e[16];
-    size_t n;
-};
-
-static void add(struct entries *es, const char *kind, int64_t at, const char *who,
-                const char *detail)
-{
-    struct lia_err err;
-    assert_int_equal(lia_inc_entry_from_row((int64_t)es->n + 1, kind, at, at, who, 0, detail,
-                                            &es->e[es->n], &err),
-                     0);
-    es->n++;
-}
-
-static void entries_fini(struct entries *es)
-{
-    for (size_t i = 0; i < es->n; i++) {
-        lia_inc_entry_fini(&es->e[i]);
-    }
-}
-
 /* Opened at T0 by ana (liaison) with dan as commander. */
 static void opened(struct entries *es)
 {
-    add(es, "open", T0, "ana",
-        "{\"title\":\"Checkout errors\",\"severity\":\"SEV2\",\"commander\":\"dan\","
-        "\"liaison\":\"ana\",\"links\":[]}");
+    add_entry(es, "open", T0, "ana",
+              "{\"title\":\"Checkout errors\",\"severity\":\"SEV2\",\"commander\":\"dan\","
+              "\"liaison\":\"ana\",\"links\":[]}");
 }
 
 static void test_fold(void **state)
@@ -58,14 +33,14 @@ static void test_fold(void **state)
     struct entries es = {0};
     struct lia_roles r = {0};
     opened(&es);
-    add(&es, "decision", T0 + MIN_MS, "dan", "{\"what\":\"x\",\"channel\":\"chat\"}");
-    add(&es, "role", T0 + 10 * MIN_MS, "dan",
-        "{\"role\":\"scribe\",\"action\":\"handoff\",\"from\":null,\"to\":\"eve\"}");
-    add(&es, "role", T0 + 90 * MIN_MS, "ana",
-        "{\"role\":\"liaison\",\"action\":\"relief\",\"holder\":\"ana\"}");
-    add(&es, "role", T0 + 100 * MIN_MS, "dan",
-        "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ana\",\"to\":\"ben\"}");
-    add(&es, "role", T0 + 101 * MIN_MS, "dan", "{\"role\":\"liaison\",\"action\":\"bogus\"}");
+    add_entry(&es, "decision", T0 + MIN_MS, "dan", "{\"what\":\"x\",\"channel\":\"chat\"}");
+    add_entry(&es, "role", T0 + 10 * MIN_MS, "dan",
+              "{\"role\":\"scribe\",\"action\":\"handoff\",\"from\":null,\"to\":\"eve\"}");
+    add_entry(&es, "role", T0 + 90 * MIN_MS, "ana",
+              "{\"role\":\"liaison\",\"action\":\"relief\",\"holder\":\"ana\"}");
+    add_entry(&es, "role", T0 + 100 * MIN_MS, "dan",
+              "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ana\",\"to\":\"ben\"}");
+    add_entry(&es, "role", T0 + 101 * MIN_MS, "dan", "{\"role\":\"liaison\",\"action\":\"bogus\"}");
     lia_roles_fold(es.e, es.n, &r);
 
     assert_int_equal(r.n, 4);
@@ -132,8 +107,8 @@ static void test_timer_handoff_resets(void **state)
     struct lia_handoff h;
     const int64_t limit = 2 * HOUR_MS, every = 15 * MIN_MS;
     opened(&es);
-    add(&es, "role", T0 + limit + 20 * MIN_MS, "dan",
-        "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ana\",\"to\":\"ben\"}");
+    add_entry(&es, "role", T0 + limit + 20 * MIN_MS, "dan",
+              "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ana\",\"to\":\"ben\"}");
     lia_roles_fold(es.e, es.n, &r);
 
     /* ana's stint is over: past the limit, but no longer due. */
@@ -198,6 +173,22 @@ static struct lia_config *rota_config(const char *yaml)
     return cfg;
 }
 
+/* Asserts that lia_rota_next picks want for role after holder, naming want_next ("" for
+ * nobody), with a warning containing want_warning ("" for none). */
+static void assert_rota_pick(const struct lia_config *cfg, const char *role, const char *holder,
+                             const struct lia_roles *r, enum lia_rota_pick want,
+                             const char *want_next, const char *want_warning)
+{
+    char next[LIA_INC_WHO_MAX], warning[LIA_ROLE_WARNING_MAX];
+    assert_int_equal(lia_rota_next(&cfg->roles, role, holder, r, next, warning), want);
+    assert_string_equal(next, want_next);
+    if (want_warning[0] == '\0') {
+        assert_string_equal(warning, "");
+    } else {
+        assert_non_null(strstr(warning, want_warning));
+    }
+}
+
 static void test_rota(void **state)
 {
     (void)state;
@@ -205,39 +196,26 @@ static void test_rota(void **state)
         rota_config("roles:\n  names: [comms]\n  rota:\n    liaison: [ana, ben, chloe]\n"
                     "    comms: [solo]\n");
     struct lia_roles r = {0};
-    char next[LIA_INC_WHO_MAX], warning[LIA_ROLE_WARNING_MAX];
 
     /* The person after the holder. */
-    assert_int_equal(lia_rota_next(&cfg->roles, "liaison", "ana", &r, next, warning),
-                     LIA_ROTA_NEXT);
-    assert_string_equal(next, "ben");
-    assert_string_equal(warning, "");
+    assert_rota_pick(cfg, "liaison", "ana", &r, LIA_ROTA_NEXT, "ben", "");
     /* Wrap-around at the end. */
-    assert_int_equal(lia_rota_next(&cfg->roles, "liaison", "chloe", &r, next, warning),
-                     LIA_ROTA_NEXT);
-    assert_string_equal(next, "ana");
+    assert_rota_pick(cfg, "liaison", "chloe", &r, LIA_ROTA_NEXT, "ana", "");
     /* A holder not on the rota: the first. */
-    assert_int_equal(lia_rota_next(&cfg->roles, "liaison", "zed", &r, next, warning),
-                     LIA_ROTA_NEXT);
-    assert_string_equal(next, "ana");
+    assert_rota_pick(cfg, "liaison", "zed", &r, LIA_ROTA_NEXT, "ana", "");
 
     /* People holding a role are skipped: ben is commander, so after ana comes chloe. */
     struct entries es = {0};
-    add(&es, "open", T0, "ana",
-        "{\"title\":\"t\",\"severity\":\"SEV2\",\"commander\":\"ben\",\"liaison\":\"ana\"}");
+    add_entry(&es, "open", T0, "ana",
+              "{\"title\":\"t\",\"severity\":\"SEV2\",\"commander\":\"ben\",\"liaison\":\"ana\"}");
     lia_roles_fold(es.e, es.n, &r);
-    assert_int_equal(lia_rota_next(&cfg->roles, "liaison", "ana", &r, next, warning),
-                     LIA_ROTA_NEXT);
-    assert_string_equal(next, "chloe");
+    assert_rota_pick(cfg, "liaison", "ana", &r, LIA_ROTA_NEXT, "chloe", "");
 
     /* Nobody left: the only person on the rota holds the role. */
-    assert_int_equal(lia_rota_next(&cfg->roles, "comms", "solo", &r, next, warning),
-                     LIA_ROTA_NOBODY_LEFT);
-    assert_string_equal(next, "");
-    assert_non_null(strstr(warning, "nobody left on the comms rota"));
+    assert_rota_pick(cfg, "comms", "solo", &r, LIA_ROTA_NOBODY_LEFT, "",
+                     "nobody left on the comms rota");
     /* No rota at all. */
-    assert_int_equal(lia_rota_next(&cfg->roles, "scribe", "eve", &r, next, warning), LIA_ROTA_NONE);
-    assert_non_null(strstr(warning, "no rota for scribe"));
+    assert_rota_pick(cfg, "scribe", "eve", &r, LIA_ROTA_NONE, "", "no rota for scribe");
 
     lia_roles_fini(&r);
     entries_fini(&es);

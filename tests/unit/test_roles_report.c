@@ -9,53 +9,28 @@
 
 #include <cmocka.h>
 
+#include "incident_entries.h"
 #include "roles_report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_MS  INT64_C(60000)
-#define HOUR_MS (60 * MIN_MS)
-#define T0      INT64_C(1795428000000) /* 2026-11-23T10:00:00Z */
-
-struct entries {
-    struct lia_inc_entry e[8];
-    size_t n;
-};
-
-static void add(struct entries *es, const char *kind, int64_t at, const char *who,
-                const char *detail)
-{
-    struct lia_err err;
-    assert_int_equal(lia_inc_entry_from_row((int64_t)es->n + 1, kind, at, at, who, 0, detail,
-                                            &es->e[es->n], &err),
-                     0);
-    es->n++;
-}
-
-static void entries_fini(struct entries *es)
-{
-    for (size_t i = 0; i < es->n; i++) {
-        lia_inc_entry_fini(&es->e[i]);
-    }
-}
-
 /* ana is liaison from T0 and hands to ben at 2h30 (past the 2h limit); ben asks for relief at
  * 3h and hands to chloe at 3h10; dan commands throughout; the report is made at 4h. */
 static void shifts(struct entries *es)
 {
-    add(es, "open", T0, "ana",
-        "{\"title\":\"t\",\"severity\":\"SEV2\",\"commander\":\"dan\",\"liaison\":\"ana\"}");
-    add(es, "note", T0 + MIN_MS, "ana", "{\"type\":\"note\",\"text\":\"x\"}");
-    add(es, "role", T0 + 150 * MIN_MS, "dan",
-        "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ana\",\"to\":\"ben\","
-        "\"note\":\"end of *shift* | go home\"}");
-    add(es, "role", T0 + 180 * MIN_MS, "ben",
-        "{\"role\":\"liaison\",\"action\":\"relief\",\"holder\":\"ben\",\"note\":\"need a "
-        "break\"}");
-    add(es, "role", T0 + 190 * MIN_MS, "dan",
-        "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ben\",\"to\":\"chloe\"}");
+    add_entry(es, "open", T0, "ana",
+              "{\"title\":\"t\",\"severity\":\"SEV2\",\"commander\":\"dan\",\"liaison\":\"ana\"}");
+    add_entry(es, "note", T0 + MIN_MS, "ana", "{\"type\":\"note\",\"text\":\"x\"}");
+    add_entry(es, "role", T0 + 150 * MIN_MS, "dan",
+              "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ana\",\"to\":\"ben\","
+              "\"note\":\"end of *shift* | go home\"}");
+    add_entry(es, "role", T0 + 180 * MIN_MS, "ben",
+              "{\"role\":\"liaison\",\"action\":\"relief\",\"holder\":\"ben\",\"note\":\"need a "
+              "break\"}");
+    add_entry(es, "role", T0 + 190 * MIN_MS, "dan",
+              "{\"role\":\"liaison\",\"action\":\"handoff\",\"from\":\"ben\",\"to\":\"chloe\"}");
 }
 
 static void test_json(void **state)
@@ -151,7 +126,7 @@ static void test_nobody(void **state)
     struct entries es = {0};
     struct lia_buf md;
     struct lia_err err;
-    add(&es, "open", T0, "ops", "{\"title\":\"t\",\"severity\":\"SEV4\"}");
+    add_entry(&es, "open", T0, "ops", "{\"title\":\"t\",\"severity\":\"SEV4\"}");
     json_t *section = lia_roles_report_json(es.e, es.n, 2 * HOUR_MS, T0 + HOUR_MS);
     assert_true(json_is_null(json_object_get(section, "recognition")));
     assert_int_equal(json_array_size(json_object_get(section, "stints")), 0);
