@@ -542,7 +542,7 @@ static enum MHD_Result report_handler(struct req *r)
                                   .as_of_ms = now_ms};
     json_t *report = lia_incident_report_json(&in);
     json_object_set_new(report, "roles",
-                        lia_roles_report_json(g.entries, g.nentries, r->snap->cfg->roles.limit_ms,
+                        lia_roles_report_json(g.entries, g.nentries, &r->snap->cfg->roles,
                                               g.inc.closed_ms != 0 ? g.inc.closed_ms : now_ms));
     gathered_fini(&g);
     if (report == NULL) {

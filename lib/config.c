@@ -1634,6 +1634,43 @@ int lia_config_add_role(struct lia_config *cfg, const char *role, struct lia_err
     return 0;
 }
 
+int lia_config_set_role_limit(struct lia_config *cfg, const char *role, const char *text,
+                              struct lia_err *err)
+{
+    struct lia_roles_config *r = &cfg->roles;
+    char path[sizeof("roles.limits.") + LIA_CONFIG_ROLE_MAX];
+    snprintf(path, sizeof(path), "roles.limits.%.*s", LIA_CONFIG_ROLE_MAX - 1, role);
+    if (!is_role_name(role)) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "%s: not a role name", path);
+    }
+    if (r->nlimits >= LIA_ROLES_MAX) {
+        return lia_err_set(err, LIA_E_CONFIG, path, "%s: more limits than roles", path);
+    }
+    int64_t ms;
+    if (lia_parse_duration_ms(text, (int64_t)SECOND, (int64_t)(7 * DAY), &ms, path, err) != 0) {
+        err->code = LIA_E_CONFIG;
+        return -1;
+    }
+    for (size_t i = 0; i < r->nlimits; i++) {
+        if (strcmp(r->limits[i].role, role) == 0) {
+            return lia_err_set(err, LIA_E_CONFIG, path, "%s: given twice", path);
+        }
+    }
+    r->limits = xrealloc(r->limits, (r->nlimits + 1) * sizeof(r->limits[0]));
+    r->limits[r->nlimits++] = (struct lia_role_limit){.role = xstrdup(role), .limit_ms = ms};
+    return 0;
+}
+
+int64_t lia_config_role_limit_ms(const struct lia_roles_config *roles, const char *role)
+{
+    for (size_t i = 0; i < roles->nlimits; i++) {
+        if (strcmp(roles->limits[i].role, role) == 0) {
+            return roles->limits[i].limit_ms;
+        }
+    }
+    return roles->limit_ms;
+}
+
 int lia_config_add_rota_person(struct lia_config *cfg, const char *role, const char *person,
                                struct lia_err *err)
 {
@@ -2239,15 +2276,23 @@ static void validate_tokens(const struct lia_config *cfg, struct lia_errlist *er
     }
 }
 
+static void validate_role_named(const struct lia_config *cfg, const char *section, const char *role,
+                                struct lia_errlist *errs)
+{
+    char path[sizeof("roles.limits.") + LIA_CONFIG_ROLE_MAX];
+    if (!lia_role_known(&cfg->roles, role)) {
+        snprintf(path, sizeof(path), "roles.%s.%s", section, role);
+        add_error(errs, 0, path, "is not a role: list it in roles.names");
+    }
+}
+
 static void validate_roles(const struct lia_config *cfg, struct lia_errlist *errs)
 {
-    char path[sizeof("roles.rota.") + LIA_CONFIG_ROLE_MAX];
     for (size_t i = 0; i < cfg->roles.nrotas; i++) {
-        const char *role = cfg->roles.rotas[i].role;
-        if (!lia_role_known(&cfg->roles, role)) {
-            snprintf(path, sizeof(path), "roles.rota.%s", role);
-            add_error(errs, 0, path, "is not a role: list it in roles.names");
-        }
+        validate_role_named(cfg, "rota", cfg->roles.rotas[i].role, errs);
+    }
+    for (size_t i = 0; i < cfg->roles.nlimits; i++) {
+        validate_role_named(cfg, "limits", cfg->roles.limits[i].role, errs);
     }
 }
 
@@ -2357,6 +2402,10 @@ void lia_config_free(struct lia_config *cfg)
         free(cfg->roles.rotas[i].people);
     }
     free(cfg->roles.rotas);
+    for (size_t i = 0; i < cfg->roles.nlimits; i++) {
+        free(cfg->roles.limits[i].role);
+    }
+    free(cfg->roles.limits);
     for (size_t i = 0; i < cfg->nregions; i++) {
         free(cfg->regions[i].region);
     }
@@ -2669,7 +2718,7 @@ static int print_list(struct lia_buf *out, char *const *items, size_t n)
     return r == 0 ? lia_buf_append_str(out, "]\n") : -1;
 }
 
-/* roles.names and roles.rota, indented inside the roles section. */
+/* roles.names, roles.rota and roles.limits, indented inside the roles section. */
 static int print_roles_lists(struct lia_buf *out, const struct lia_roles_config *roles)
 {
     int r = lia_buf_append_str(out, "  names: ");
@@ -2683,6 +2732,18 @@ static int print_roles_lists(struct lia_buf *out, const struct lia_roles_config 
         r = lia_buf_printf(out, "    %s: ", roles->rotas[i].role);
         if (r == 0) {
             r = print_list(out, roles->rotas[i].people, roles->rotas[i].npeople);
+        }
+    }
+    if (r == 0) {
+        r = lia_buf_append_str(out, roles->nlimits == 0 ? "  limits: {}\n" : "  limits:\n");
+    }
+    for (size_t i = 0; r == 0 && i < roles->nlimits; i++) {
+        r = lia_buf_printf(out, "    %s: ", roles->limits[i].role);
+        if (r == 0) {
+            r = print_duration(out, roles->limits[i].limit_ms);
+        }
+        if (r == 0) {
+            r = lia_buf_append_str(out, "\n");
         }
     }
     return r;

@@ -210,9 +210,17 @@ struct lia_rota {
     size_t npeople;
 };
 
+/* A role's own time limit (roles.limits.<role>), in place of roles.limit. */
+struct lia_role_limit {
+    char *role;
+    int64_t limit_ms;
+};
+
 /* roles.*: incident roles, how long one person holds one, and who is next (lib/roles.h). */
 struct lia_roles_config {
-    int64_t limit_ms;             /* a hand-off is due after this long in a role */
+    int64_t limit_ms;              /* a hand-off is due after this long in a role */
+    struct lia_role_limit *limits; /* roles.limits: roles with a limit of their own */
+    size_t nlimits;
     int64_t reminder_interval_ms; /* reminders repeat this often until the hand-off */
     char **names;                 /* roles.names: roles besides the three built-in ones */
     size_t nnames;
@@ -532,6 +540,14 @@ int lia_config_add_role(struct lia_config *cfg, const char *role, struct lia_err
  * role is known is checked by lia_config_validate, since roles.names may come later. */
 int lia_config_add_rota_person(struct lia_config *cfg, const char *role, const char *person,
                                struct lia_err *err);
+/* Gives role a time limit of its own, text being a duration within roles.limit's bounds.
+ * Returns 0, or -1 with err (path "roles.limits.<role>") when role is malformed or already has
+ * one, or text is not such a duration. Whether role is known is checked by
+ * lia_config_validate. */
+int lia_config_set_role_limit(struct lia_config *cfg, const char *role, const char *text,
+                              struct lia_err *err);
+/* How long one person may hold role before a hand-off is due: its own limit, else roles.limit. */
+int64_t lia_config_role_limit_ms(const struct lia_roles_config *roles, const char *role);
 
 /* Compares two configs and writes the names of changed keys that are not reloadable into
  * keys (at most max names, static strings). Returns how many changed, which may exceed max. */

@@ -873,7 +873,19 @@ static void rota_entry(struct walk *w, const char *path, const char *key, const 
     }
 }
 
-/* The roles section: table keys, the names list and the rota map of lists. */
+static void role_limit_entry(struct walk *w, const char *path, const char *key,
+                             const yaml_node_t *kn, const yaml_node_t *vn, void *ctx)
+{
+    struct lia_err err;
+    const char *text = as_scalar(w, path, vn, false);
+    (void)kn;
+    (void)ctx;
+    if (text != NULL && lia_config_set_role_limit(w->cfg, key, text, &err) != 0) {
+        add_err(w, line_of(vn), &err);
+    }
+}
+
+/* The roles section: table keys, the names list, the rota map of lists and the map of limits. */
 static void roles_entry(struct walk *w, const char *path, const char *key, const yaml_node_t *kn,
                         const yaml_node_t *vn, void *ctx)
 {
@@ -885,6 +897,10 @@ static void roles_entry(struct walk *w, const char *path, const char *key, const
     } else if (strcmp(key, "rota") == 0) {
         if (as_map(w, path, vn)) {
             walk_map(w, path, vn, rota_entry, NULL);
+        }
+    } else if (strcmp(key, "limits") == 0) {
+        if (as_map(w, path, vn)) {
+            walk_map(w, path, vn, role_limit_entry, NULL);
         }
     } else if (lia_config_key_find(path) != NULL) {
         set_table_key(w, path, vn);

@@ -302,8 +302,8 @@ static json_t *role_json(const char *role, const struct lia_roles *r,
 {
     const struct lia_role_stint *s = lia_roles_holder(r, role);
     char next[LIA_INC_WHO_MAX], warning[LIA_ROLE_WARNING_MAX];
-    json_t *o =
-        json_pack("{s:s, s:I}", "role", role, "limit_seconds", (json_int_t)(cfg->limit_ms / 1000));
+    json_t *o = json_pack("{s:s, s:I}", "role", role, "limit_seconds",
+                          (json_int_t)(lia_config_role_limit_ms(cfg, role) / 1000));
     if (s == NULL) {
         json_object_set_new(o, "holder", json_null());
         json_object_set_new(o, "since", json_null());
@@ -318,7 +318,7 @@ static json_t *role_json(const char *role, const struct lia_roles *r,
         return o;
     }
     struct lia_handoff h;
-    lia_handoff_at(s, cfg->limit_ms, cfg->reminder_interval_ms,
+    lia_handoff_at(s, lia_config_role_limit_ms(cfg, role), cfg->reminder_interval_ms,
                    closed_ms != 0 && closed_ms < now_ms ? closed_ms : now_ms, &h);
     bool due = h.due && closed_ms == 0;
     enum lia_rota_pick pick = lia_rota_next(cfg, role, s->person, r, next, warning);

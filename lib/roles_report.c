@@ -120,8 +120,8 @@ static json_t *recognition(struct person_time *people, size_t n)
     return text;
 }
 
-json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n, int64_t limit_ms,
-                              int64_t end_ms)
+json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n,
+                              const struct lia_roles_config *roles, int64_t end_ms)
 {
     struct lia_roles r = {0};
     json_t *shifts = json_array(), *reliefs = json_array(), *stints = json_array();
@@ -132,6 +132,7 @@ json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n, int
     for (size_t i = 0; i < r.n; i++) {
         const struct lia_role_stint *s = &r.stints[i];
         struct lia_handoff h;
+        int64_t limit_ms = lia_config_role_limit_ms(roles, s->role);
         lia_handoff_at(s, limit_ms, limit_ms, end_ms, &h);
         past += h.past_limit;
         json_array_append_new(stints,
@@ -158,10 +159,16 @@ json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n, int
                                                "seconds", (json_int_t)(people[k].ms / 1000),
                                                "roles", people[k].roles));
     }
-    json_t *out = json_pack("{s:I, s:o, s:o, s:o, s:I, s:o, s:o}", "limit_seconds",
-                            (json_int_t)(limit_ms / 1000), "shifts", shifts, "relief_requests",
-                            reliefs, "stints", stints, "stints_past_limit", (json_int_t)past,
-                            "time_in_role", times, "recognition", recognition(people, npeople));
+    json_t *role_limits = json_object();
+    for (size_t i = 0; i < roles->nlimits; i++) {
+        json_object_set_new(role_limits, roles->limits[i].role,
+                            json_integer((json_int_t)(roles->limits[i].limit_ms / 1000)));
+    }
+    json_t *out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "limit_seconds",
+                            (json_int_t)(roles->limit_ms / 1000), "role_limits", role_limits,
+                            "shifts", shifts, "relief_requests", reliefs, "stints", stints,
+                            "stints_past_limit", (json_int_t)past, "time_in_role", times,
+                            "recognition", recognition(people, npeople));
     free(people);
     lia_roles_fini(&r);
     return out;
@@ -304,6 +311,13 @@ int lia_roles_report_markdown(const json_t *section, struct lia_buf *out, struct
     put_time_in_role(&m, section);
     lia_md_printf(&m, "Limit per stint: ");
     put_duration(&m, json_integer_value(json_object_get(section, "limit_seconds")));
+    const char *role;
+    const json_t *seconds;
+    json_object_foreach((json_t *)json_object_get(section, "role_limits"), role, seconds)
+    {
+        lia_md_printf(&m, ", %s ", role);
+        put_duration(&m, json_integer_value(seconds));
+    }
     if (past > 0) {
         lia_md_printf(&m, "; %lld %s past it.\n\n", (long long)past,
                       past == 1 ? "stint ran" : "stints ran");

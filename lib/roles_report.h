@@ -7,6 +7,7 @@
 #define LIA_ROLES_REPORT_H
 
 #include "buf.h"
+#include "config.h"
 #include "err.h"
 #include "incident.h"
 
@@ -14,14 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A new JSON object: {limit_seconds, shifts [{at, role, from (null for the first holder), to,
+/* A new JSON object: {limit_seconds (roles.limit), role_limits {role: seconds} (the roles with a
+ * limit of their own), shifts [{at, role, from (null for the first holder), to,
  * by, note}], relief_requests [{at, role, holder, by, note}], stints [{role, person, from, to
  * (null while held), seconds, past_limit, relief_requested}], stints_past_limit,
  * time_in_role [{person, seconds, roles [names]}] (most time first, then by name),
  * recognition (a sentence naming everyone who held a role, or null when nobody did)}. Stints
  * still held count up to end_ms (the incident's closing, or the report's time). */
-json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n, int64_t limit_ms,
-                              int64_t end_ms);
+json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n,
+                              const struct lia_roles_config *roles, int64_t end_ms);
 
 /* Appends the section ("## Role shifts") as CommonMark with GitHub tables to out; names and
  * notes are escaped so they cannot break a table or start markup. Returns 0, or -1 with err

@@ -1763,6 +1763,7 @@ static void test_print(void **state)
                               "  reminder_interval: 15m\n"
                               "  names: []\n"
                               "  rota: {}\n"
+                              "  limits: {}\n"
                               "regions:\n"
                               "  DE: dach\n"
                               "account_ranges:\n"

@@ -237,6 +237,20 @@ static void test_config_roles(void **state)
     assert_int_equal(cfg->roles.reminder_interval_ms, 15 * MIN_MS);
     lia_config_free(cfg);
 
+    /* A role may have a limit of its own; the others keep roles.limit. */
+    cfg = rota_config("roles:\n  names: [comms]\n  limit: 2h\n"
+                      "  limits:\n    commander: 90m\n    comms: 4h\n");
+    assert_int_equal(lia_config_role_limit_ms(&cfg->roles, "commander"), 90 * MIN_MS);
+    assert_int_equal(lia_config_role_limit_ms(&cfg->roles, "comms"), 4 * HOUR_MS);
+    assert_int_equal(lia_config_role_limit_ms(&cfg->roles, "liaison"), 2 * HOUR_MS);
+    struct lia_buf printed;
+    lia_buf_init(&printed, 64 * 1024);
+    assert_int_equal(lia_config_print(cfg, &printed), 0);
+    assert_non_null(
+        strstr(lia_buf_str(&printed), "  limits:\n    commander: 90m\n    comms: 4h\n"));
+    lia_buf_fini(&printed);
+    lia_config_free(cfg);
+
     static const struct {
         const char *yaml;
         const char *path;
@@ -246,6 +260,9 @@ static void test_config_roles(void **state)
         {"roles:\n  rota:\n    liaison: [ana, ana]\n", "roles.rota.liaison"},
         {"roles:\n  rota:\n    liaison: ana\n", "roles.rota.liaison"},
         {"roles:\n  limit: 0s\n", "roles.limit"},
+        {"roles:\n  limits:\n    commander: 0s\n", "roles.limits.commander"},
+        {"roles:\n  limits:\n    commander: soon\n", "roles.limits.commander"},
+        {"roles:\n  limits:\n    Commander: 1h\n", "roles.limits.Commander"},
         {"roles:\n  nmes: [x]\n", "roles.nmes"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -262,6 +279,13 @@ static void test_config_roles(void **state)
     assert_non_null(cfg);
     assert_int_equal(lia_config_validate(cfg, &errs), -1);
     assert_string_equal(errs.items[0].path, "roles.rota.comms");
+    lia_errlist_fini(&errs);
+    lia_config_free(cfg);
+    yaml = "roles:\n  limits:\n    comms: 1h\n";
+    cfg = lia_config_parse(yaml, strlen(yaml), "t.yaml", &errs);
+    assert_non_null(cfg);
+    assert_int_equal(lia_config_validate(cfg, &errs), -1);
+    assert_string_equal(errs.items[0].path, "roles.limits.comms");
     lia_errlist_fini(&errs);
     lia_config_free(cfg);
 }
