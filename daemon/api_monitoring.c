@@ -6,6 +6,7 @@
  * said over a time range, for the dashboard's chart marks. */
 #include "clock.h"
 #include "http.h"
+#include "jsonutil.h"
 
 #include "alert.h"
 #include "escalation.h"
@@ -369,11 +370,11 @@ static const char alert_events_sql[] =
     " WHERE e.at BETWEEN to_timestamp($1::bigint / 1000.0) AND to_timestamp($2::bigint / 1000.0)"
     " ORDER BY e.at, e.id LIMIT 5000";
 
+/* An epoch-milliseconds column as a time; -1 (SQL NULL coalesced) as null. */
 static json_t *ms_json(const char *text)
 {
-    char out[LIA_TIME_STR_LEN];
     long long ms = strtoll(text, NULL, 10);
-    return ms < 0 ? json_null() : json_string(lia_time_format(ms, out));
+    return ms < 0 ? json_null() : lia_json_time(ms);
 }
 
 static json_t *alerts_json(PGresult *res)

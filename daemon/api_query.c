@@ -25,12 +25,6 @@
 #define MAX_ACCOUNTS   200000
 #define POOL_WAIT_MS   2000
 
-static json_t *time_json(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return json_string(lia_time_format(ms, text));
-}
-
 /* The large answers (buckets, series) are written straight into a buffer: building a jansson
  * tree and printing it cost more than computing them. Figures are rounded for people to read;
  * JSON has no NaN, so an undefined figure is null. */
@@ -370,8 +364,8 @@ static enum MHD_Result dimensions_handler(struct req *r)
         json_object_set_new(dims, lia_dimension_name((enum lia_dimension)d), list);
     }
     engine_read_end(r->app->engine);
-    json_t *body = json_pack("{s:o, s:o, s:o}", "from", time_json(from_ms), "to", time_json(to_ms),
-                             "dimensions", dims);
+    json_t *body = json_pack("{s:o, s:o, s:o}", "from", lia_json_time(from_ms), "to",
+                             lia_json_time(to_ms), "dimensions", dims);
     if (app_database_unreachable(r->app)) {
         json_object_set_new(body, "stale", json_true());
     }
@@ -401,7 +395,7 @@ static json_t *ticket_row_json(const PGresult *res, int row)
     json_t *flags = json_loads(PQgetvalue(res, row, 10), 0, NULL);
     return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "source",
                      PQgetvalue(res, row, 1), "ticket_id", PQgetvalue(res, row, 2), "created_at",
-                     time_json(strtoll(PQgetvalue(res, row, 3), NULL, 10)), "country",
+                     lia_json_time(strtoll(PQgetvalue(res, row, 3), NULL, 10)), "country",
                      PQgetvalue(res, row, 4), "region", PQgetvalue(res, row, 5), "account_id",
                      text_json(res, row, 6), "tier", text_json(res, row, 7), "platform",
                      PQgetvalue(res, row, 8), "app_version", text_json(res, row, 9),
@@ -506,9 +500,9 @@ static enum MHD_Result tickets_handler(struct req *r)
         next = json_string(cursor);
     }
     ret = http_reply_json_validated(r,
-                                    json_pack("{s:o, s:o, s:o, s:o}", "from", time_json(from_ms),
-                                              "to", time_json(to_ms), "tickets", list,
-                                              "next_cursor", next),
+                                    json_pack("{s:o, s:o, s:o, s:o}", "from",
+                                              lia_json_time(from_ms), "to", lia_json_time(to_ms),
+                                              "tickets", list, "next_cursor", next),
                                     "tickets");
 out:
     PQclear(res);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "escalation.h"
+#include "jsonutil.h"
 
 #include "timeutil.h"
 
@@ -59,12 +60,6 @@ bool lia_sev_above(enum lia_sev a, enum lia_sev b)
     return b == LIA_SEV_NONE || a < b;
 }
 
-static json_t *time_or_null(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return ms == 0 ? json_null() : json_string(lia_time_format(ms, text));
-}
-
 static json_t *bucket_json(const struct lia_esc_bucket *b)
 {
     char dimension[LIA_BUCKET_KEY_MAX];
@@ -103,16 +98,17 @@ json_t *lia_escalation_json(const struct lia_escalation *e)
         ack = json_pack("{s:s, s:s, s:s}", "by", e->acked_by, "note", e->ack_note, "at",
                         lia_time_format(e->acked_ms, at));
     }
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:f, s:f, s:f, s:I, s:I, s:o, "
-        "s:o, s:I, s:o, s:o}",
-        "id", e->id, "reason", lia_reason_name(e->reason), "state", lia_esc_state_name(e->state),
-        "severity", lia_sev_name(e->severity), "first_seen", time_or_null(e->first_seen_ms),
-        "updated", time_or_null(e->updated_ms), "resolved", time_or_null(e->resolved_ms),
-        "observed", (json_int_t)e->observed, "expected", e->expected, "excess", e->excess, "share",
-        e->share, "accounts", (json_int_t)e->accounts, "premium_accounts",
-        (json_int_t)e->premium_accounts, "accounts_by_tier", tiers, "buckets", buckets,
-        "buckets_total", (json_int_t)e->nbuckets_total, "alerts", alerts, "ack", ack);
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:f, s:f, s:f, s:I, s:I, s:o, "
+                     "s:o, s:I, s:o, s:o}",
+                     "id", e->id, "reason", lia_reason_name(e->reason), "state",
+                     lia_esc_state_name(e->state), "severity", lia_sev_name(e->severity),
+                     "first_seen", lia_json_time_or_null(e->first_seen_ms), "updated",
+                     lia_json_time_or_null(e->updated_ms), "resolved",
+                     lia_json_time_or_null(e->resolved_ms), "observed", (json_int_t)e->observed,
+                     "expected", e->expected, "excess", e->excess, "share", e->share, "accounts",
+                     (json_int_t)e->accounts, "premium_accounts", (json_int_t)e->premium_accounts,
+                     "accounts_by_tier", tiers, "buckets", buckets, "buckets_total",
+                     (json_int_t)e->nbuckets_total, "alerts", alerts, "ack", ack);
 }
 
 json_t *lia_esc_event_json(const struct lia_esc_event *ev)

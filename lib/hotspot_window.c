@@ -4,6 +4,7 @@
  * until every flag's rise is known, and the search's answer is written with the values'
  * names. */
 #include "hotspot_window.h"
+#include "jsonutil.h"
 
 #include "mem.h"
 #include "timeutil.h"
@@ -276,12 +277,6 @@ static double rounded(double x)
     return isfinite(x) ? round(x * 1000.0) / 1000.0 : 0.0;
 }
 
-static json_t *time_json(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return json_string(lia_time_format(ms, text));
-}
-
 static json_t *hotspot_json(const struct lia_hotspot_input *in, const struct lia_hotspot *h)
 {
     json_t *values = json_object();
@@ -342,8 +337,8 @@ static void read_window(struct builder *b, int64_t from, int64_t to, const struc
         }
     }
     json_object_set_new(reference, "weeks", json_integer(held));
-    json_object_set_new(reference, "before_from", time_json(before));
-    json_object_set_new(reference, "before_to", time_json(from));
+    json_object_set_new(reference, "before_from", lia_json_time(before));
+    json_object_set_new(reference, "before_to", lia_json_time(from));
     json_object_set_new(reference, "tickets", json_integer((json_int_t)b->nr));
 }
 
@@ -405,8 +400,8 @@ json_t *lia_hotspot_window_json(const struct lia_rollup *r, int64_t from_ms, int
         json_array_append_new(list, hotspot_json(&in, &res.items[i]));
     }
     json_t *out = json_pack(
-        "{s:o, s:o, s:I, s:f, s:f, s:f, s:o, s:I, s:o}", "from", time_json(from), "to",
-        time_json(to), "observed", (json_int_t)res.observed, "expected", rounded(res.expected),
+        "{s:o, s:o, s:I, s:f, s:f, s:f, s:o, s:I, s:o}", "from", lia_json_time(from), "to",
+        lia_json_time(to), "observed", (json_int_t)res.observed, "expected", rounded(res.expected),
         "excess", rounded(res.excess), "scale", rounded(res.scale), "reference", reference,
         "combinations", (json_int_t)res.combinations, "hotspots", list);
     lia_hotspot_result_fini(&res);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "incident.h"
+#include "jsonutil.h"
 
 #include "roles.h"
 #include "timeutil.h"
@@ -507,12 +508,6 @@ int lia_inc_entry_from_row(int64_t id, const char *kind, int64_t at_ms, int64_t 
     return 0;
 }
 
-static json_t *time_or_null(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return ms == 0 ? json_null() : json_string(lia_time_format(ms, text));
-}
-
 static json_t *text_list(const char *list, size_t stride, size_t n)
 {
     json_t *a = json_array();
@@ -571,7 +566,8 @@ json_t *lia_incident_json(const struct lia_incident *inc)
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)inc->id,
         "title", inc->title, "severity", lia_sev_name(inc->severity), "status",
         lia_inc_status_name(inc->status), "commander", inc->commander, "liaison", inc->liaison,
-        "opened", time_or_null(inc->opened_ms), "closed", time_or_null(inc->closed_ms), "links",
+        "opened", lia_json_time_or_null(inc->opened_ms), "closed",
+        lia_json_time_or_null(inc->closed_ms), "links",
         text_list(&inc->links[0][0], LIA_INC_LINK_MAX, inc->nlinks), "buckets",
         lia_incident_buckets_json(inc), "escalations", lia_incident_escalations_json(inc));
 }
@@ -579,8 +575,8 @@ json_t *lia_incident_json(const struct lia_incident *inc)
 json_t *lia_inc_entry_json(const struct lia_inc_entry *e)
 {
     return json_pack("{s:I, s:s, s:o, s:o, s:b, s:s, s:o, s:O}", "id", (json_int_t)e->id, "kind",
-                     e->kind, "at", time_or_null(e->at_ms), "recorded_at",
-                     time_or_null(e->recorded_ms), "recorded_later",
+                     e->kind, "at", lia_json_time_or_null(e->at_ms), "recorded_at",
+                     lia_json_time_or_null(e->recorded_ms), "recorded_later",
                      lia_inc_entry_recorded_later(e), "who", e->who, "corrects",
                      e->corrects != 0 ? json_integer((json_int_t)e->corrects) : json_null(),
                      "detail", e->detail != NULL ? e->detail : json_null());

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "incident_report.h"
+#include "jsonutil.h"
 
 #include "markdown.h"
 #include "roles_report.h"
@@ -7,12 +8,6 @@
 
 #include <stdbool.h>
 #include <string.h>
-
-static json_t *time_or_null(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return ms == 0 ? json_null() : json_string(lia_time_format(ms, text));
-}
 
 void lia_volume_add(struct lia_volume *v, int64_t minute_ms, int64_t tickets)
 {
@@ -42,11 +37,12 @@ static json_t *detection_json(const struct lia_report_input *in)
         }
     }
     int64_t declared = in->inc->opened_ms;
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "first_ticket", time_or_null(first_ticket),
-                     "tickets_diverged", time_or_null(in->diverged_ms), "monitoring_alerted",
-                     time_or_null(in->alerted_ms), "declared", time_or_null(declared),
-                     "lead_over_monitoring_minutes", lead_minutes(in->diverged_ms, in->alerted_ms),
-                     "lead_over_declaration_minutes", lead_minutes(in->diverged_ms, declared));
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o}", "first_ticket", lia_json_time_or_null(first_ticket),
+        "tickets_diverged", lia_json_time_or_null(in->diverged_ms), "monitoring_alerted",
+        lia_json_time_or_null(in->alerted_ms), "declared", lia_json_time_or_null(declared),
+        "lead_over_monitoring_minutes", lead_minutes(in->diverged_ms, in->alerted_ms),
+        "lead_over_declaration_minutes", lead_minutes(in->diverged_ms, declared));
 }
 
 /* The id of the newest entry correcting entry id, or 0. */
@@ -109,8 +105,8 @@ json_t *lia_incident_report_json(const struct lia_report_input *in)
         const struct lia_volume *v = &in->volume[i];
         json_array_append_new(volume, json_pack("{s:s, s:I, s:o, s:o, s:I}", "bucket", v->bucket,
                                                 "tickets", (json_int_t)v->tickets, "first_ticket",
-                                                time_or_null(v->first_ms), "peak_minute",
-                                                time_or_null(v->peak_minute_ms), "peak",
+                                                lia_json_time_or_null(v->first_ms), "peak_minute",
+                                                lia_json_time_or_null(v->peak_minute_ms), "peak",
                                                 (json_int_t)v->peak));
     }
     char gen[LIA_TIME_STR_LEN];
@@ -134,11 +130,6 @@ static void put_code(struct lia_md *m, const char *s)
                                 : lia_buf_append(m->out, s, 1) != 0;
     }
     lia_md_printf(m, "`");
-}
-
-static const char *str(const json_t *obj, const char *name)
-{
-    return json_string_value(json_object_get(obj, name));
 }
 
 static void put_time(struct lia_md *m, const char *iso)
@@ -175,19 +166,19 @@ static void put_summary(struct lia_md *m, const json_t *inc)
 {
     lia_md_printf(m,
                   "# Incident %lld: ", (long long)json_integer_value(json_object_get(inc, "id")));
-    lia_md_text(m, str(inc, "title"));
+    lia_md_text(m, lia_json_str(inc, "title"));
     lia_md_printf(m, "\n\n| Field | Value |\n| --- | --- |\n");
-    put_row(m, "Severity", str(inc, "severity"));
-    put_row(m, "Status", str(inc, "status"));
-    put_row(m, "Commander", str(inc, "commander"));
-    put_row(m, "Liaison", str(inc, "liaison"));
+    put_row(m, "Severity", lia_json_str(inc, "severity"));
+    put_row(m, "Status", lia_json_str(inc, "status"));
+    put_row(m, "Commander", lia_json_str(inc, "commander"));
+    put_row(m, "Liaison", lia_json_str(inc, "liaison"));
     lia_md_printf(m, "| Declared | ");
-    put_time(m, str(inc, "opened"));
+    put_time(m, lia_json_str(inc, "opened"));
     lia_md_printf(m, " |\n| Closed | ");
     if (json_is_null(json_object_get(inc, "closed"))) {
         lia_md_printf(m, "not closed");
     } else {
-        put_time(m, str(inc, "closed"));
+        put_time(m, lia_json_str(inc, "closed"));
     }
     lia_md_printf(m, " |\n| Buckets | ");
     put_list_cell(m, json_object_get(inc, "buckets"), true);
@@ -227,7 +218,7 @@ static void put_detection(struct lia_md *m, const json_t *d)
     lia_md_printf(m, "## Detection\n\n");
     for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
         lia_md_printf(m, "- %s: ", facts[i].label);
-        const char *t = str(d, facts[i].member);
+        const char *t = lia_json_str(d, facts[i].member);
         if (t != NULL) {
             put_time(m, t);
         } else {
@@ -253,12 +244,12 @@ static void put_timeline(struct lia_md *m, const json_t *timeline)
     json_array_foreach(timeline, i, it)
     {
         lia_md_printf(m, "| ");
-        put_time(m, str(it, "at"));
-        lia_md_printf(m, " | %s | ", str(it, "source"));
+        put_time(m, lia_json_str(it, "at"));
+        lia_md_printf(m, " | %s | ", lia_json_str(it, "source"));
         if (!json_is_null(json_object_get(it, "entry"))) {
             lia_md_printf(m, "#%lld ", (long long)json_integer_value(json_object_get(it, "entry")));
         }
-        lia_md_text(m, str(it, "text"));
+        lia_md_text(m, lia_json_str(it, "text"));
         if (json_is_true(json_object_get(it, "recorded_later"))) {
             lia_md_printf(m, " *(recorded later)*");
         }
@@ -267,7 +258,7 @@ static void put_timeline(struct lia_md *m, const json_t *timeline)
                           (long long)json_integer_value(json_object_get(it, "corrected_by")));
         }
         lia_md_printf(m, " | ");
-        lia_md_text(m, str(it, "who") != NULL ? str(it, "who") : "");
+        lia_md_text(m, lia_json_str(it, "who") != NULL ? lia_json_str(it, "who") : "");
         lia_md_printf(m, " |\n");
     }
     lia_md_printf(m, "\n");
@@ -309,14 +300,14 @@ static void put_decisions(struct lia_md *m, const json_t *report)
     json_array_foreach(decisions, i, d)
     {
         lia_md_printf(m, "- **#%lld ", (long long)json_integer_value(json_object_get(d, "id")));
-        put_time(m, str(d, "at"));
-        lia_md_printf(m, "**, %s, by ", str(d, "channel"));
-        lia_md_text(m, str(d, "who"));
+        put_time(m, lia_json_str(d, "at"));
+        lia_md_printf(m, "**, %s, by ", lia_json_str(d, "channel"));
+        lia_md_text(m, lia_json_str(d, "who"));
         lia_md_printf(m, ": ");
-        lia_md_text(m, str(d, "what"));
+        lia_md_text(m, lia_json_str(d, "what"));
         if (json_is_true(json_object_get(d, "recorded_later"))) {
             lia_md_printf(m, " *(recorded later, at ");
-            put_time(m, str(d, "recorded_at"));
+            put_time(m, lia_json_str(d, "recorded_at"));
             lia_md_printf(m, ")*");
         }
         if (!json_is_null(json_object_get(d, "corrects"))) {
@@ -328,9 +319,9 @@ static void put_decisions(struct lia_md *m, const json_t *report)
                           (long long)json_integer_value(json_object_get(d, "corrected_by")));
         }
         lia_md_printf(m, "\n");
-        if (str(d, "why") != NULL) {
+        if (lia_json_str(d, "why") != NULL) {
             lia_md_printf(m, "  - Why: ");
-            lia_md_text(m, str(d, "why"));
+            lia_md_text(m, lia_json_str(d, "why"));
             lia_md_printf(m, "\n");
         }
         put_cites(m, json_object_get(d, "cites"));
@@ -376,7 +367,7 @@ static void put_accounts(struct lia_md *m, const json_t *acc)
     json_array_foreach(json_object_get(acc, "tiers"), i, tier)
     {
         lia_md_printf(m, "### ");
-        lia_md_text(m, str(tier, "tier") != NULL ? str(tier, "tier") : "No tier");
+        lia_md_text(m, lia_json_str(tier, "tier") != NULL ? lia_json_str(tier, "tier") : "No tier");
         json_int_t count = json_integer_value(json_object_get(tier, "accounts"));
         lia_md_printf(m, " (%lld account%s%s)\n\n", (long long)count, count == 1 ? "" : "s",
                       json_is_true(json_object_get(tier, "premium")) ? ", premium" : "");
@@ -388,12 +379,12 @@ static void put_accounts(struct lia_md *m, const json_t *acc)
         json_array_foreach(json_object_get(tier, "list"), j, a)
         {
             lia_md_printf(m, "| ");
-            lia_md_text(m, str(a, "account_id"));
+            lia_md_text(m, lia_json_str(a, "account_id"));
             lia_md_printf(m, " | ");
-            lia_md_text(m, str(a, "name") != NULL ? str(a, "name") : "");
+            lia_md_text(m, lia_json_str(a, "name") != NULL ? lia_json_str(a, "name") : "");
             lia_md_printf(m, " | ");
             put_sla_terms(m, a);
-            put_time(m, str(a, "first_ticket"));
+            put_time(m, lia_json_str(a, "first_ticket"));
             lia_md_printf(m, " | %lld min%s | %lld |\n",
                           (long long)json_integer_value(json_object_get(a, "affected_minutes")),
                           json_is_true(json_object_get(a, "response_exceeded")) ? " (past SLA)"
@@ -418,12 +409,12 @@ static void put_volume(struct lia_md *m, const json_t *volume)
     json_array_foreach(volume, i, v)
     {
         lia_md_printf(m, "| ");
-        put_code(m, str(v, "bucket"));
+        put_code(m, lia_json_str(v, "bucket"));
         lia_md_printf(m, " | %lld | ",
                       (long long)json_integer_value(json_object_get(v, "tickets")));
-        put_time(m, str(v, "first_ticket"));
+        put_time(m, lia_json_str(v, "first_ticket"));
         lia_md_printf(m, " | ");
-        put_time(m, str(v, "peak_minute"));
+        put_time(m, lia_json_str(v, "peak_minute"));
         lia_md_printf(m, " | %lld |\n", (long long)json_integer_value(json_object_get(v, "peak")));
     }
     lia_md_printf(m, "\n");
@@ -442,9 +433,9 @@ static void put_notes(struct lia_md *m, const json_t *notes, const char *member,
     json_array_foreach(list, i, n)
     {
         lia_md_printf(m, "- ");
-        lia_md_text(m, str(n, "text"));
+        lia_md_text(m, lia_json_str(n, "text"));
         lia_md_printf(m, " (");
-        lia_md_text(m, str(n, "who"));
+        lia_md_text(m, lia_json_str(n, "who"));
         lia_md_printf(m, ", #%lld)\n", (long long)json_integer_value(json_object_get(n, "id")));
     }
     lia_md_printf(m, "\n");
@@ -469,7 +460,7 @@ int lia_incident_report_markdown(const json_t *report, struct lia_buf *out, stru
         m.full = lia_roles_report_markdown(json_object_get(report, "roles"), out, err) != 0;
     }
     lia_md_printf(&m, "Report as of ");
-    put_time(&m, str(report, "as_of"));
+    put_time(&m, lia_json_str(report, "as_of"));
     lia_md_printf(&m, ".\n");
     if (m.full) {
         return lia_err_set(err, LIA_E_TOO_LARGE, NULL, "the report is larger than %zu bytes",

@@ -3,6 +3,8 @@
  * resolution. Reading typed fields out of the tree is jread's job, not this file's. */
 #include "jsonutil.h"
 
+#include "timeutil.h"
+
 #include "mem.h"
 
 #include <stdbool.h>
@@ -237,4 +239,20 @@ int lia_json_append_string(struct lia_buf *b, const char *s)
         run = p + 1;
     }
     return lia_buf_append(b, "\"", 1);
+}
+
+json_t *lia_json_time(int64_t ms)
+{
+    char text[LIA_TIME_STR_LEN];
+    return json_string(lia_time_format(ms, text));
+}
+
+json_t *lia_json_time_or_null(int64_t ms)
+{
+    return ms == 0 ? json_null() : lia_json_time(ms);
+}
+
+const char *lia_json_str(const json_t *obj, const char *name)
+{
+    return json_string_value(json_object_get(obj, name));
 }

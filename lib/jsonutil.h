@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Parses len bytes of JSON into a new value (free with json_decref); the top level may be any
  * JSON value. Rejects nesting deeper than max_depth arrays/objects (LIA_E_TOO_DEEP, "JSON nested
@@ -26,6 +27,13 @@ const json_t *lia_json_pointer(const json_t *root, const char *pointer);
 /* 1 when pointer is syntactically valid: empty, or "/" segments with only "~0"/"~1" escapes;
  * 0 otherwise, including for NULL. */
 int lia_json_pointer_is_valid(const char *pointer);
+
+/* A new JSON string of ms as ISO 8601 UTC with milliseconds (lia_time_format). */
+json_t *lia_json_time(int64_t ms);
+/* The same, or JSON null when ms is 0 (a time not reached yet). */
+json_t *lia_json_time_or_null(int64_t ms);
+/* The string member name of obj (borrowed), or NULL when it is absent or not a string. */
+const char *lia_json_str(const json_t *obj, const char *name);
 
 /* Appends s as a JSON string literal (quoted; '"', '\\' and control characters escaped, other
  * bytes copied), or `null` when s is NULL. Returns 0, or -1 when b is full. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Hand-off reminder events and notification bodies (see role_reminder.h). */
 #include "role_reminder.h"
+#include "jsonutil.h"
 
 #include "buf.h"
 #include "roles.h"
@@ -12,11 +13,6 @@
 
 #define SUMMARY_MAX 1024
 
-static const char *str(const json_t *o, const char *name)
-{
-    return json_string_value(json_object_get(o, name));
-}
-
 /* "Incident 7 (Checkout errors): ana has held liaison for 2h 05m, past the 2h 00m limit; hand
  * off to ben, next on the rota." */
 static void summary(int64_t incident_id, const char *title, const json_t *role, struct lia_buf *b)
@@ -27,16 +23,16 @@ static void summary(int64_t incident_id, const char *title, const json_t *role, 
     lia_role_duration_text(json_integer_value(json_object_get(role, "limit_seconds")) * 1000, limit,
                            sizeof(limit));
     lia_buf_printf(b, "Incident %" PRId64 " (%s): %s has held %s for %s", incident_id, title,
-                   str(role, "holder"), str(role, "role"), held);
+                   lia_json_str(role, "holder"), lia_json_str(role, "role"), held);
     if (json_is_true(json_object_get(role, "relief_requested"))) {
         lia_buf_append_str(b, " and asked for relief");
     } else {
         lia_buf_printf(b, ", past the %s limit", limit);
     }
-    if (str(role, "next") != NULL) {
-        lia_buf_printf(b, "; hand off to %s, next on the rota.", str(role, "next"));
+    if (lia_json_str(role, "next") != NULL) {
+        lia_buf_printf(b, "; hand off to %s, next on the rota.", lia_json_str(role, "next"));
     } else {
-        lia_buf_printf(b, "; %s.", str(role, "rota_warning"));
+        lia_buf_printf(b, "; %s.", lia_json_str(role, "rota_warning"));
     }
 }
 
@@ -63,7 +59,7 @@ json_t *lia_role_reminder_event(int64_t incident_id, const char *title, const js
 
 bool lia_role_reminder_is(const json_t *event)
 {
-    const char *kind = str(event, "event");
+    const char *kind = lia_json_str(event, "event");
     return kind != NULL && strcmp(kind, LIA_ROLE_REMINDER_EVENT) == 0;
 }
 
@@ -77,10 +73,10 @@ static json_t *slack_body(const json_t *event)
     struct lia_buf b;
     lia_buf_init(&b, 4 * SUMMARY_MAX);
     lia_buf_append_str(&b, ":relieved: *Hand-off due* - ");
-    lia_notify_slack_escape(&b, str(event, "summary"));
+    lia_notify_slack_escape(&b, lia_json_str(event, "summary"));
     json_t *body =
-        json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", str(event, "summary"), "blocks", "type",
-                  "section", "text", "type", "mrkdwn", "text", lia_buf_str(&b));
+        json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", lia_json_str(event, "summary"),
+                  "blocks", "type", "section", "text", "type", "mrkdwn", "text", lia_buf_str(&b));
     lia_buf_fini(&b);
     return body;
 }
@@ -89,20 +85,20 @@ json_t *lia_role_reminder_body(enum lia_notify_type type, const json_t *event,
                                const char *routing_key, struct lia_err *err)
 {
     char key[LIA_ROLE_REMINDER_KEY_MAX];
-    if (!lia_role_reminder_is(event) || str(event, "summary") == NULL ||
-        str(event, "role") == NULL || str(event, "at") == NULL) {
+    if (!lia_role_reminder_is(event) || lia_json_str(event, "summary") == NULL ||
+        lia_json_str(event, "role") == NULL || lia_json_str(event, "at") == NULL) {
         lia_err_set(err, LIA_E_INVALID_FIELD, "event", "not a hand-off reminder");
         return NULL;
     }
     switch (type) {
     case LIA_NOTIFY_PAGERDUTY:
         lia_role_reminder_key(json_integer_value(json_object_get(event, "incident")),
-                              str(event, "role"), key);
+                              lia_json_str(event, "role"), key);
         return json_pack("{s:s?, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:O}, s:s}", "routing_key",
                          routing_key, "event_action", "trigger", "dedup_key", key, "payload",
-                         "summary", str(event, "summary"), "severity", "info", "source", "liaison",
-                         "timestamp", str(event, "at"), "class", "role-handoff", "custom_details",
-                         event, "client", "liaison");
+                         "summary", lia_json_str(event, "summary"), "severity", "info", "source",
+                         "liaison", "timestamp", lia_json_str(event, "at"), "class", "role-handoff",
+                         "custom_details", event, "client", "liaison");
     case LIA_NOTIFY_SLACK:
         return slack_body(event);
     case LIA_NOTIFY_WEBHOOK:

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Role shifts: fold, hand-off timer, rota and request bodies (see roles.h). */
 #include "roles.h"
+#include "jsonutil.h"
 
 #include "mem.h"
-#include "timeutil.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -291,12 +291,6 @@ int lia_role_parse_relief(const json_t *body, const char *role, const struct lia
     return 0;
 }
 
-static json_t *time_json(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return json_string(lia_time_format(ms, text));
-}
-
 static json_t *role_json(const char *role, const struct lia_roles *r,
                          const struct lia_roles_config *cfg, int64_t closed_ms, int64_t now_ms)
 {
@@ -323,12 +317,12 @@ static json_t *role_json(const char *role, const struct lia_roles *r,
     bool due = h.due && closed_ms == 0;
     enum lia_rota_pick pick = lia_rota_next(cfg, role, s->person, r, next, warning);
     json_object_set_new(o, "holder", json_string(s->person));
-    json_object_set_new(o, "since", time_json(s->from_ms));
+    json_object_set_new(o, "since", lia_json_time(s->from_ms));
     json_object_set_new(o, "held_seconds", json_integer((json_int_t)(h.held_ms / 1000)));
     json_object_set_new(o, "past_limit", json_boolean(h.past_limit));
     json_object_set_new(o, "relief_requested", json_boolean(h.relief));
     json_object_set_new(o, "handoff_due", json_boolean(due));
-    json_object_set_new(o, "due_since", due ? time_json(h.due_ms) : json_null());
+    json_object_set_new(o, "due_since", due ? lia_json_time(h.due_ms) : json_null());
     json_object_set_new(o, "next", pick == LIA_ROTA_NEXT ? json_string(next) : json_null());
     json_object_set_new(o, "rota_warning",
                         pick == LIA_ROTA_NEXT ? json_null() : json_string(warning));

@@ -1,20 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The report's role shifts section (see roles_report.h). */
 #include "roles_report.h"
+#include "jsonutil.h"
 
 #include "markdown.h"
 #include "mem.h"
 #include "roles.h"
-#include "timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static json_t *time_json(int64_t ms)
-{
-    char text[LIA_TIME_STR_LEN];
-    return json_string(lia_time_format(ms, text));
-}
 
 static json_t *text_or_null(const json_t *detail, const char *name)
 {
@@ -26,8 +20,8 @@ static void add_shift(json_t *shifts, const struct lia_inc_entry *e, const char 
                       const char *to, json_t *note)
 {
     json_array_append_new(shifts, json_pack("{s:o, s:s, s:o, s:s, s:s, s:o}", "at",
-                                            time_json(e->at_ms), "role", role, "from", from, "to",
-                                            to, "by", e->who, "note", note));
+                                            lia_json_time(e->at_ms), "role", role, "from", from,
+                                            "to", to, "by", e->who, "note", note));
 }
 
 /* Hand-offs (the opening's commander and liaison included) and relief requests, in entry
@@ -57,10 +51,10 @@ static void events_json(const struct lia_inc_entry *entries, size_t n, json_t *s
         if (strcmp(action, "handoff") == 0 && to != NULL) {
             add_shift(shifts, e, role, text_or_null(d, "from"), to, text_or_null(d, "note"));
         } else if (strcmp(action, "relief") == 0) {
-            json_array_append_new(reliefs,
-                                  json_pack("{s:o, s:s, s:o, s:s, s:o}", "at", time_json(e->at_ms),
-                                            "role", role, "holder", text_or_null(d, "holder"), "by",
-                                            e->who, "note", text_or_null(d, "note")));
+            json_array_append_new(reliefs, json_pack("{s:o, s:s, s:o, s:s, s:o}", "at",
+                                                     lia_json_time(e->at_ms), "role", role,
+                                                     "holder", text_or_null(d, "holder"), "by",
+                                                     e->who, "note", text_or_null(d, "note")));
         }
     }
 }
@@ -137,8 +131,8 @@ json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n,
         past += h.past_limit;
         json_array_append_new(stints,
                               json_pack("{s:s, s:s, s:o, s:o, s:I, s:b, s:b}", "role", s->role,
-                                        "person", s->person, "from", time_json(s->from_ms), "to",
-                                        s->to_ms != 0 ? time_json(s->to_ms) : json_null(),
+                                        "person", s->person, "from", lia_json_time(s->from_ms),
+                                        "to", s->to_ms != 0 ? lia_json_time(s->to_ms) : json_null(),
                                         "seconds", (json_int_t)(h.held_ms / 1000), "past_limit",
                                         h.past_limit, "relief_requested", s->relief_ms != 0));
         struct person_time *p = NULL;
@@ -174,11 +168,6 @@ json_t *lia_roles_report_json(const struct lia_inc_entry *entries, size_t n,
     return out;
 }
 
-static const char *str(const json_t *o, const char *name)
-{
-    return json_string_value(json_object_get(o, name));
-}
-
 /* To the minute; a stint's missing end is one still held. */
 static void put_time(struct lia_md *m, const char *iso)
 {
@@ -207,15 +196,16 @@ static void put_shifts(struct lia_md *m, const json_t *section)
     json_array_foreach(shifts, i, s)
     {
         lia_md_printf(m, "| ");
-        put_time(m, str(s, "at"));
-        lia_md_printf(m, " | %s | ", str(s, "role"));
-        lia_md_text(m, str(s, "from") != NULL ? str(s, "from") : "(first holder)");
+        put_time(m, lia_json_str(s, "at"));
+        lia_md_printf(m, " | %s | ", lia_json_str(s, "role"));
+        lia_md_text(m,
+                    lia_json_str(s, "from") != NULL ? lia_json_str(s, "from") : "(first holder)");
         lia_md_printf(m, " | ");
-        lia_md_text(m, str(s, "to"));
+        lia_md_text(m, lia_json_str(s, "to"));
         lia_md_printf(m, " | ");
-        lia_md_text(m, str(s, "by"));
+        lia_md_text(m, lia_json_str(s, "by"));
         lia_md_printf(m, " | ");
-        lia_md_text(m, str(s, "note"));
+        lia_md_text(m, lia_json_str(s, "note"));
         lia_md_printf(m, " |\n");
     }
     lia_md_printf(m, "\n");
@@ -233,13 +223,13 @@ static void put_reliefs(struct lia_md *m, const json_t *section)
     json_array_foreach(reliefs, i, r)
     {
         lia_md_printf(m, "- ");
-        put_time(m, str(r, "at"));
+        put_time(m, lia_json_str(r, "at"));
         lia_md_printf(m, ": ");
-        lia_md_text(m, str(r, "holder"));
-        lia_md_printf(m, " asked to hand off %s", str(r, "role"));
-        if (str(r, "note") != NULL) {
+        lia_md_text(m, lia_json_str(r, "holder"));
+        lia_md_printf(m, " asked to hand off %s", lia_json_str(r, "role"));
+        if (lia_json_str(r, "note") != NULL) {
             lia_md_printf(m, " (");
-            lia_md_text(m, str(r, "note"));
+            lia_md_text(m, lia_json_str(r, "note"));
             lia_md_printf(m, ")");
         }
         lia_md_printf(m, "\n");
@@ -259,12 +249,12 @@ static void put_stints(struct lia_md *m, const json_t *section)
     const json_t *s;
     json_array_foreach(stints, i, s)
     {
-        lia_md_printf(m, "| %s | ", str(s, "role"));
-        lia_md_text(m, str(s, "person"));
+        lia_md_printf(m, "| %s | ", lia_json_str(s, "role"));
+        lia_md_text(m, lia_json_str(s, "person"));
         lia_md_printf(m, " | ");
-        put_time(m, str(s, "from"));
+        put_time(m, lia_json_str(s, "from"));
         lia_md_printf(m, " | ");
-        put_time(m, str(s, "to"));
+        put_time(m, lia_json_str(s, "to"));
         lia_md_printf(m, " | ");
         put_duration(m, json_integer_value(json_object_get(s, "seconds")));
         lia_md_printf(m, " | %s |\n",
@@ -285,7 +275,7 @@ static void put_time_in_role(struct lia_md *m, const json_t *section)
     json_array_foreach(times, i, t)
     {
         lia_md_printf(m, "| ");
-        lia_md_text(m, str(t, "person"));
+        lia_md_text(m, lia_json_str(t, "person"));
         lia_md_printf(m, " | ");
         put_duration(m, json_integer_value(json_object_get(t, "seconds")));
         lia_md_printf(m, " | ");
@@ -324,8 +314,8 @@ int lia_roles_report_markdown(const json_t *section, struct lia_buf *out, struct
     } else {
         lia_md_printf(&m, "; no stint ran past it.\n\n");
     }
-    if (str(section, "recognition") != NULL) {
-        lia_md_text(&m, str(section, "recognition"));
+    if (lia_json_str(section, "recognition") != NULL) {
+        lia_md_text(&m, lia_json_str(section, "recognition"));
         lia_md_printf(&m, "\n\n");
     }
     if (m.full) {
