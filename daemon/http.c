@@ -677,13 +677,9 @@ uint16_t http_port(const struct http_server *s)
     return s->port;
 }
 
-void http_quiesce(struct http_server *s)
+void http_drain(struct http_server *s)
 {
     atomic_store(&s->app->draining, true);
-    MHD_socket fd = MHD_quiesce_daemon(s->mhd);
-    if (fd != MHD_INVALID_SOCKET) {
-        close(fd);
-    }
 }
 
 bool http_wait_idle(struct http_server *s, int64_t timeout_ms)

@@ -69,8 +69,11 @@ struct http_server;
 struct http_server *http_start(struct app *app, const struct lia_config *cfg);
 /* Port actually bound (useful with port 0). */
 uint16_t http_port(const struct http_server *s);
-/* Stops accepting connections; requests on open connections are answered 503. */
-void http_quiesce(struct http_server *s);
+/* Stops taking work: from now on every request is answered 503 with Connection: close. The
+ * listening socket stays open until http_stop, because libmicrohttpd (0.9.75) aborts when an
+ * epoll daemon is quiesced while a worker thread is taking the same socket out of its epoll
+ * set. */
+void http_drain(struct http_server *s);
 /* Waits until no request is in flight or timeout_ms passes. Returns true when idle. */
 bool http_wait_idle(struct http_server *s, int64_t timeout_ms);
 /* Stops the server and frees it. NULL is a no-op. */

@@ -456,7 +456,7 @@ static int cmd_serve(const struct options *opt)
     /* Order matters: stop taking work, let queued tickets commit and their requests get
      * their answer, then tear down. */
     api_escalation_wake(&app, INT64_MAX);
-    http_quiesce(http);
+    http_drain(http);
     if (!http_wait_idle(http, DRAIN_TIMEOUT_MS)) {
         log_warnx("requests still in flight after %d ms", DRAIN_TIMEOUT_MS);
     }

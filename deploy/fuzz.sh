@@ -29,9 +29,8 @@ build=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 fuzzdir=$root/tests/fuzz
 seconds=${FUZZ_SECONDS:-600}
 jobs=${FUZZ_JOBS:-$(nproc)}
-all_targets=(fuzz_config fuzz_ingest_freshdesk fuzz_ingest_front fuzz_ingest_generic
-             fuzz_ingest_helpscout fuzz_ingest_intercom fuzz_ingest_jira fuzz_ingest_zendesk
-             fuzz_json fuzz_query fuzz_route fuzz_time_semver_country)
+# Every target has a seed corpus directory, so the corpus names the targets.
+mapfile -t all_targets < <(cd "$fuzzdir/corpus" && ls)
 
 mode=run
 case ${1:-} in
@@ -71,11 +70,13 @@ run() {
     # jobs share the corpus directory and pick up each other's finds.
     (cd "$dir" && "$build/tests/fuzz/${t}_fuzzer" -jobs="$jobs" -workers="$jobs" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -dict="$fuzzdir/json.dict" -artifact_prefix="$dir/artifacts/" corpus \
-        >"$dir/campaign.log" 2>&1) || status=$?
+        -dict="$fuzzdir/json.dict" -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
+        corpus >"$dir/campaign.log" 2>&1) || status=$?
     found=$(find "$dir/artifacts" -type f | sort)
-    echo "== $t: exit $status, corpus $(find "$dir/corpus" -type f | wc -l) files," \
-        "logs in $dir/{campaign,fuzz-*}.log"
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir"/fuzz-*.log |
+        awk '{ n += $1 } END { print n + 0 }')
+    echo "== $t: exit $status, $runs executions, corpus $(find "$dir/corpus" -type f | wc -l)" \
+        "files, logs in $dir/{campaign,fuzz-*}.log"
     if [ -n "$found" ] || [ "$status" -ne 0 ]; then
         grep -h -A30 '^==[0-9]*==ERROR\|^invariant violated\|SUMMARY' "$dir"/fuzz-*.log |
             head -n 60 | sed 's/^/   /'

@@ -11,9 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build/fuzz}
 seconds=${FUZZ_SECONDS:-20}
-targets=${*:-fuzz_config fuzz_ingest_freshdesk fuzz_ingest_front fuzz_ingest_generic
-    fuzz_ingest_helpscout fuzz_ingest_intercom fuzz_ingest_jira fuzz_ingest_zendesk fuzz_json
-    fuzz_query fuzz_route fuzz_time_semver_country}
+# Every target has a seed corpus directory, so the corpus names the targets.
+targets=${*:-$(cd "$here/corpus" && ls)}
 
 cmake -S "$root" -B "$build" -DLIAISON_FUZZ=ON -DCMAKE_C_COMPILER=clang \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null
