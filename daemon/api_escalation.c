@@ -2,6 +2,7 @@
 #include "api_escalation.h"
 
 #include "clock.h"
+#include "escalation_relay.h"
 #include "hotspot_window.h"
 #include "http.h"
 #include "jsonutil.h"
@@ -132,7 +133,7 @@ static void add_hotspots(const struct lia_rollup *rollup, unsigned max_dims,
     pthread_mutex_unlock(&hot_lock);
 }
 
-static json_t *state_json(struct app *app, unsigned max_dims)
+json_t *api_escalation_state(struct app *app, unsigned max_dims)
 {
     const struct lia_rollup *rollup = engine_read_begin(app->engine);
     const struct lia_detect *d = engine_detector(app->engine);
@@ -144,16 +145,18 @@ static json_t *state_json(struct app *app, unsigned max_dims)
     return state;
 }
 
-/* Escalations live on the leader: a follower's detector is stopped, and an acknowledgement it
- * took would never be stored. */
-static const char not_leader_msg[] =
-    "this replica does not run detection; ask the leader (its GET /readyz says \"leader\": true)";
+json_t *api_escalation_json(struct engine *engine, const char *id)
+{
+    engine_read_begin(engine);
+    const struct lia_detect *d = engine_detector(engine);
+    const struct lia_escalation *e = d != NULL ? lia_detect_escalation(d, id) : NULL;
+    json_t *j = e != NULL ? lia_escalation_json(e) : json_object();
+    engine_read_end(engine);
+    return j;
+}
 
 static enum MHD_Result escalation_handler(struct req *r)
 {
-    if (!replica_leads(r->app)) {
-        return http_reply_error(r, LIA_E_UNAVAILABLE, not_leader_msg);
-    }
     struct lia_err err;
     uint64_t wait_s = 0, since = 0;
     const char *wait_text = http_query(r, "wait");
@@ -167,12 +170,16 @@ static enum MHD_Result escalation_handler(struct req *r)
     if (since_text != NULL && wait_s == 0 && wait_text == NULL) {
         return http_reply_error(r, LIA_E_BAD_REQUEST, "since: only with wait");
     }
+    /* A follower's detector is stopped: it answers what the leader published. */
+    if (!replica_leads(r->app)) {
+        return escalation_relay_get(r, wait_s, since);
+    }
     /* Not yet waiting, asked to, and nothing new: wait. Called again after the resume. */
     if (!r->suspended && wait_s > 0 && engine_detect_version(r->app->engine) <= since) {
         wait_for(r, since, clock_wall_ms() + (int64_t)wait_s * 1000);
         return MHD_YES;
     }
-    json_t *state = state_json(r->app, r->snap->cfg->hotspot_max_dims);
+    json_t *state = api_escalation_state(r->app, r->snap->cfg->hotspot_max_dims);
     if (state == NULL) {
         return http_reply_error(r, LIA_E_UNAVAILABLE,
                                 "detection is starting: it needs the database to rebuild");
@@ -201,10 +208,22 @@ static int text_field(const json_t *body, const char *name, size_t max, bool req
     return 0;
 }
 
+static enum MHD_Result ack_here(struct req *r, const char *who, const char *note)
+{
+    struct lia_err err;
+    if (engine_ack(r->app->engine, r->param, who, note, clock_wall_ms(), &err) != 0) {
+        return http_reply_err(r, &err);
+    }
+    log_info("escalation %s acknowledged", r->param);
+    api_escalation_wake(r->app, clock_wall_ms());
+    return http_reply_json(r, MHD_HTTP_OK, api_escalation_json(r->app->engine, r->param));
+}
+
 static enum MHD_Result ack_handler(struct req *r)
 {
-    if (!replica_leads(r->app)) {
-        return http_reply_error(r, LIA_E_UNAVAILABLE, not_leader_msg);
+    /* Only a follower's acknowledgement waits: for the leader to apply it. */
+    if (r->suspended) {
+        return escalation_relay_ack_resumed(r);
     }
     struct lia_err err;
     json_t *body = lia_json_load(r->body.data, r->body.len, 4, &err);
@@ -215,17 +234,11 @@ static enum MHD_Result ack_handler(struct req *r)
     if (!json_is_object(body)) {
         lia_err_set(&err, LIA_E_INVALID_FIELD, NULL, "the body must be a JSON object");
     } else if (text_field(body, "who", MAX_WHO_BYTES, true, &who, &err) == 0 &&
-               text_field(body, "note", MAX_NOTE_BYTES, false, &note, &err) == 0 &&
-               engine_ack(r->app->engine, r->param, who, note, clock_wall_ms(), &err) == 0) {
+               text_field(body, "note", MAX_NOTE_BYTES, false, &note, &err) == 0) {
+        enum MHD_Result ret =
+            replica_leads(r->app) ? ack_here(r, who, note) : escalation_relay_ack(r, who, note);
         json_decref(body);
-        log_info("escalation %s acknowledged", r->param);
-        api_escalation_wake(r->app, clock_wall_ms());
-        engine_read_begin(r->app->engine);
-        const struct lia_detect *d = engine_detector(r->app->engine);
-        const struct lia_escalation *e = d != NULL ? lia_detect_escalation(d, r->param) : NULL;
-        json_t *reply = e != NULL ? lia_escalation_json(e) : json_object();
-        engine_read_end(r->app->engine);
-        return http_reply_json(r, MHD_HTTP_OK, reply);
+        return ret;
     }
     json_decref(body);
     return http_reply_err(r, &err);

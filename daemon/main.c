@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "confload.h"
 #include "engine.h"
+#include "escalation_relay.h"
 #include "escalation_store.h"
 #include "http.h"
 #include "ingest.h"
@@ -25,6 +26,7 @@
 #include "store.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +46,14 @@ static void fold_bucket_deltas(struct app *app)
     }
 }
 
-/* Persists the escalation events the detector raised; on failure they wait for the next try. */
-static void store_escalation_events(struct app *app)
+/* Persists the escalation events the detector raised; on failure they wait for the next try.
+ * Returns false when some are left unstored. */
+static bool store_escalation_events(struct app *app)
 {
     size_t n;
     struct lia_esc_event *events = engine_take_events(app->engine, &n);
     if (events == NULL) {
-        return;
+        return true;
     }
     PGconn *conn = pgpool_get(app->pool, 0);
     struct snapshot *snap = app_snapshot(app);
@@ -66,6 +69,7 @@ static void store_escalation_events(struct app *app)
     } else {
         engine_return_events(app->engine, events, n);
     }
+    return stored;
 }
 
 static void record_stored(const struct ingest_item *item, void *ctx)
@@ -148,7 +152,8 @@ static const char usage_text[] =
     "  GET  /readyz                200 when the database is reachable and migrated; else 503\n"
     "                              with \"database\" and the tickets \"spooled\" meanwhile;\n"
     "                              \"leader\": whether this replica runs detection and\n"
-    "                              notifications (the escalation routes answer only there)\n"
+    "                              notifications (followers answer the escalation routes\n"
+    "                              from what the leader publishes in the database)\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop gracefully (in-flight tickets are committed first);\n"
     "SIGHUP reloads sources, secrets and limits from the configuration file.\n";
@@ -437,7 +442,9 @@ static int cmd_serve(const struct options *opt)
         }
         engine_advance(app.engine, now_ms);
         replica_tick(replica, now_ms);
-        store_escalation_events(&app);
+        escalation_relay_apply_acks(&app);
+        bool events_stored = store_escalation_events(&app);
+        escalation_relay_tick(&app, events_stored, now_ms);
         api_escalation_wake(&app, now_ms);
         if (rebuilt && now_ms >= next_fold_ms) {
             next_fold_ms = now_ms + FOLD_INTERVAL_MS;
@@ -456,6 +463,7 @@ static int cmd_serve(const struct options *opt)
     /* Order matters: stop taking work, let queued tickets commit and their requests get
      * their answer, then tear down. */
     api_escalation_wake(&app, INT64_MAX);
+    escalation_relay_wake_all();
     http_drain(http);
     if (!http_wait_idle(http, DRAIN_TIMEOUT_MS)) {
         log_warnx("requests still in flight after %d ms", DRAIN_TIMEOUT_MS);
@@ -481,8 +489,23 @@ static int cmd_serve(const struct options *opt)
     return 0;
 }
 
+/* Memory that a read borrows for a moment (a hotspot search copies the records of its window,
+ * tens of MiB) must go back to the system when the read ends. glibc's default raises its mmap
+ * threshold to the size of the largest block freed (up to 32 MiB) and its trim threshold to
+ * twice that, so after the first large read every later one is served from, and kept in, the
+ * arena of whichever thread ran it: RSS grew by the peak of each thread's reads. A fixed
+ * threshold keeps blocks of 1 MiB or more in their own mappings, released on free; smaller ones
+ * (most of the rollup's per-minute arrays) stay in the arenas, whose free space above 1 MiB at
+ * their top is given back at once. */
+static void tune_allocator(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+}
+
 int main(int argc, char **argv)
 {
+    tune_allocator();
     lia_mem_install_json_allocator();
     struct options opt = {0};
     if (parse_options(argc, argv, &opt) != 0) {

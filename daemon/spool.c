@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Spool segments, group fsync and replay hand-out (see spool.h). A record's payload is the
- * ticket as the store writes it for ingest_sql (store_item_json), so a replayed ticket goes
- * through the same statement and the same deduplication as a live one. */
+ * ticket as store_item_json writes it, with every column of the ingest statement, so a replayed
+ * ticket goes through the same statement and the same deduplication as a live one. */
 #include "spool.h"
 
 #include "log.h"

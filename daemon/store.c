@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* libpq glue. Every statement is parameterised; the batch insert is one statement that takes
- * the whole group as a JSON array, so a group commit costs one round trip and one fsync. */
+ * the whole group as one array per column (ingest_params.h), so a group commit costs one round
+ * trip and one fsync. */
 #include "store.h"
 
+#include "ingest_params.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "mem.h"
@@ -23,13 +25,17 @@
  * ticket by the caller, or are inserted when the create was never seen. Rows are taken in key
  * order so concurrent writers lock in the same order. The minute counts move with the
  * tickets, appended to bucket_deltas: +1 for every key a stored ticket now has, -1 for every
- * key it had before an update. The CASE merges only matter when a concurrent writer inserted
- * the ticket after this batch read it. */
+ * key it had before an update. The +1 side reads the keys from the rows the inserts return:
+ * joining them back to the input costs a comparison per pair of tickets in the group, because
+ * the generic plan cannot know how many rows an insert returns. The CASE merges only matter
+ * when a concurrent writer inserted the ticket after this batch read it. */
 static const char ingest_sql[] =
     "WITH input AS ("
-    "  SELECT * FROM json_to_recordset($1::json) AS i(o int, s text, e text, k text, x text,"
-    "    c bigint, r bigint, co text, re text, a text, t text, p text, v text, f text[],"
-    "    su text, l text, w text, b text[])),"
+    "  SELECT o, s, e, k, x, c, r, co, re, a, t, p, v, f::text[] AS f, su, l, w, b::text[] AS b"
+    "  FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],"
+    "    $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+    "    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])"
+    "    AS i(o, s, e, k, x, c, r, co, re, a, t, p, v, f, su, l, w, b)),"
     " ev AS ("
     "  INSERT INTO ticket_events (source, event_id, received_at)"
     "  SELECT s, e, to_timestamp(r / 1000.0) FROM input WHERE k = 'update' ORDER BY s, e"
@@ -48,7 +54,8 @@ static const char ingest_sql[] =
     "1000.0),"
     "    co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb, coalesce(b, '{}')"
     "  FROM fresh WHERE k = 'create'"
-    "  ORDER BY s, x ON CONFLICT (source, external_id) DO NOTHING RETURNING source, external_id),"
+    "  ORDER BY s, x ON CONFLICT (source, external_id) DO NOTHING"
+    "  RETURNING source, external_id, created_at, buckets),"
     " updated AS ("
     "  INSERT INTO tickets AS old (source, external_id, event_id, created_at, received_at,"
     "    updated_at, country, region, account_id, tier, platform, app_version, feature_flags,"
@@ -74,15 +81,13 @@ static const char ingest_sql[] =
     "    link = coalesce(excluded.link, old.link),"
     "    raw = coalesce(excluded.raw, old.raw),"
     "    buckets = excluded.buckets"
-    "  RETURNING source, external_id, created_at, (xmax = 0) AS inserted),"
+    "  RETURNING source, external_id, created_at, buckets, (xmax = 0) AS inserted),"
     " delta AS ("
-    "  SELECT key, date_trunc('minute', to_timestamp(fresh.c / 1000.0)) AS minute, 1 AS d"
-    "  FROM created JOIN fresh ON fresh.s = created.source AND fresh.x = created.external_id"
-    "    AND fresh.k = 'create', unnest(fresh.b) AS key"
+    "  SELECT key, date_trunc('minute', created.created_at) AS minute, 1 AS d"
+    "  FROM created, unnest(created.buckets) AS key"
     "  UNION ALL"
     "  SELECT key, date_trunc('minute', updated.created_at), 1"
-    "  FROM updated JOIN fresh ON fresh.s = updated.source AND fresh.x = updated.external_id"
-    "    AND fresh.k = 'update', unnest(fresh.b) AS key"
+    "  FROM updated, unnest(updated.buckets) AS key"
     "  UNION ALL"
     "  SELECT key, date_trunc('minute', before.created_at), -1"
     "  FROM before, unnest(before.buckets) AS key),"
@@ -180,7 +185,7 @@ bool store_prepare_writer(PGconn *conn)
     if (!ok) {
         return false;
     }
-    res = PQprepare(conn, INGEST_STATEMENT, ingest_sql, 1, NULL);
+    res = PQprepare(conn, INGEST_STATEMENT, ingest_sql, INGEST_PARAM_COUNT, NULL);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (ok) {
         PQclear(res);
@@ -194,8 +199,7 @@ bool store_prepare_writer(PGconn *conn)
     return ok;
 }
 
-/* Written directly: this runs for every ticket, and building a jansson tree first doubles its
- * cost. */
+/* Written directly: building a jansson tree first doubles its cost. */
 void store_item_json(struct lia_buf *b, const struct ingest_item *item, size_t index)
 {
     const struct lia_ticket *t = &item->ticket;
@@ -351,19 +355,10 @@ static bool has_update(struct ingest_item *const *items, size_t n)
 
 static enum store_result run_ingest(PGconn *conn, struct ingest_item *const *items, size_t n)
 {
-    /* Every part is already bounded by the configuration (body size, field lengths, group
-     * size), so the buffer's own bound is only a backstop. */
-    struct lia_buf param;
-    lia_buf_init(&param, SIZE_MAX / 4);
-    lia_buf_append_str(&param, "[");
-    for (size_t i = 0; i < n; i++) {
-        lia_buf_append_str(&param, i > 0 ? "," : "");
-        store_item_json(&param, items[i], i);
-    }
-    lia_buf_append_str(&param, "]");
-
-    const char *params[] = {lia_buf_str(&param)};
-    PGresult *res = PQexecPrepared(conn, INGEST_STATEMENT, 1, params, NULL, NULL, 0);
+    struct ingest_params params;
+    ingest_params_init(&params, items, n);
+    PGresult *res =
+        PQexecPrepared(conn, INGEST_STATEMENT, INGEST_PARAM_COUNT, params.values, NULL, NULL, 0);
     enum store_result result = STORE_OK;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         result = store_classify(conn, res);
@@ -385,7 +380,7 @@ static enum store_result run_ingest(PGconn *conn, struct ingest_item *const *ite
     }
 out:
     PQclear(res);
-    lia_buf_fini(&param);
+    ingest_params_fini(&params);
     return result;
 }
 

@@ -8,7 +8,8 @@
 #   (default)   build, run and test: compiler, CMake, libraries, cmocka, PostgreSQL,
 #               clang-format (lint tests), curl, prometheus-alertmanager (its integration test)
 #               and prometheus (promtool checks /metrics and the shipped alert rules),
-#               chromium and Node.js with npm (the dashboard's browser test)
+#               chromium and Node.js with npm (the dashboard's browser test), wrk (the load of
+#               the database-outage test)
 #   --runtime   build and run only (what deploy/quickstart.sh needs)
 #   --bench     add the benchmark tools: wrk, nginx-light (with its echo module), pgbench
 #   --fuzz      add clang and its libFuzzer runtime
@@ -21,7 +22,7 @@ usage() {
 
 runtime=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libyaml-dev
          libssl-dev libcurl4-openssl-dev libcmocka-dev postgresql)
-testing=(clang-format curl prometheus-alertmanager prometheus chromium nodejs)
+testing=(clang-format curl prometheus-alertmanager prometheus chromium nodejs wrk)
 # Debian's nodejs comes without npm; builds of Node.js from elsewhere bring their own.
 if ! command -v npm >/dev/null 2>&1; then
     testing+=(npm)

@@ -55,6 +55,11 @@ struct lia_adapter {
      * tells a ticket from a delivery to ignore. Returns a lia_parse_outcome, or -1 with err. */
     int (*classify)(const struct lia_source *src, const struct lia_request *req, const json_t *root,
                     struct lia_fields *fields, struct lia_err *err);
+    /* Every pointer classify reads from root, NULL-terminated ("/type" for a top-level
+     * member). With it, or without classify, only the parts of the payload that these and the
+     * field pointers reach are built (lia_jsonpick_load); otherwise the payload is loaded
+     * whole. */
+    const char *const *classify_pointers;
     /* Variants a source may pick with "mode:", '|'-separated with the default first; NULL when
      * the type has none. */
     const char *modes;

@@ -43,6 +43,12 @@ static const char *const event_pointers[LIA_FIELD_COUNT] = {
     [LIA_F_SUBJECT] = "/detail/subject",
 };
 
+/* What classify reads: the envelope's type, then event_pointers. */
+static const char *const classify_pointers[] = {
+    "/type",           "/detail/id", "/id", "/detail/created_at", "/detail/organization_id",
+    "/detail/subject", NULL,
+};
+
 static int zendesk_verify(const struct lia_source *src, const struct lia_request *req,
                           struct lia_err *err)
 {
@@ -110,4 +116,5 @@ const struct lia_adapter lia_adapter_zendesk = {
     .default_pointers = trigger_pointers,
     .verify = zendesk_verify,
     .classify = zendesk_classify,
+    .classify_pointers = classify_pointers,
 };

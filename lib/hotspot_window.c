@@ -2,7 +2,9 @@
 /* Hotspots of a rollup window (see hotspot_window.h): the rollup's bucket ids are mapped to
  * dense value ids per dimension as records are read, tickets with several flags are put aside
  * until every flag's rise is known, and the search's answer is written with the values'
- * names. */
+ * names. Reference tickets of one part with the same values (and the same flags) are read into
+ * one row with a count: the reference is most of what a search reads (an hour or more of
+ * tickets), and a row per ticket made each search borrow about 100 bytes a ticket. */
 #include "hotspot_window.h"
 #include "jsonutil.h"
 
@@ -52,7 +54,12 @@ struct builder {
     size_t nt, capt;
     struct lia_hotspot_ref *refs;
     size_t nr, capr;
-    bool window; /* reading the window (else the reference, weighted once read) */
+    size_t nref_tickets; /* reference tickets read: the sum of the rows' counts */
+    /* Reference rows of the part being read, by their values: row index + 1, 0 when free. */
+    uint32_t *row_of;
+    size_t row_cap;
+    size_t part_first; /* first row of the part being read; rows before it never merge */
+    bool window;       /* reading the window (else the reference, weighted once read) */
     bool overflow;
 };
 
@@ -113,10 +120,98 @@ static uint32_t missing_value(struct builder *b, unsigned slot)
     return nm->missing;
 }
 
+/* A flag value as it is compared: a ticket's flag, or the list of a ticket with several. */
+static const uint32_t *flag_list(const struct builder *b, const uint32_t *flag, uint32_t *n)
+{
+    if ((*flag & MULTI_BIT) == 0) {
+        *n = 1;
+        return flag;
+    }
+    const uint32_t *list = b->pool + (*flag & ~MULTI_BIT);
+    *n = list[0];
+    return list + 1;
+}
+
+static uint64_t row_hash(const struct builder *b, const uint32_t *values)
+{
+    uint32_t nflags;
+    const uint32_t *flags = flag_list(b, &values[FLAG_SLOT], &nflags);
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15);
+    for (unsigned s = 0; s < FLAG_SLOT + nflags; s++) {
+        h = (h ^ (s < FLAG_SLOT ? values[s] : flags[s - FLAG_SLOT])) * UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static bool row_equal(const struct builder *b, const uint32_t *x, const uint32_t *y)
+{
+    if (memcmp(x, y, FLAG_SLOT * sizeof(*x)) != 0) {
+        return false;
+    }
+    uint32_t nx;
+    uint32_t ny;
+    const uint32_t *fx = flag_list(b, &x[FLAG_SLOT], &nx);
+    const uint32_t *fy = flag_list(b, &y[FLAG_SLOT], &ny);
+    return nx == ny && memcmp(fx, fy, nx * sizeof(*fx)) == 0;
+}
+
+/* The slot of row_of that holds the row of the current part with these values, or the free
+ * slot where it belongs. */
+static size_t row_slot(const struct builder *b, const uint32_t *values)
+{
+    size_t mask = b->row_cap - 1;
+    size_t i = row_hash(b, values) & mask;
+    while (b->row_of[i] != 0 && !row_equal(b, b->refs[b->row_of[i] - 1].values, values)) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+/* Keeps row_of at most half full for the rows of the current part. */
+static void rows_reserve(struct builder *b)
+{
+    size_t rows = b->nr - b->part_first + 1;
+    if (2 * rows <= b->row_cap) {
+        return;
+    }
+    b->row_cap = b->row_cap ? 2 * b->row_cap : 1024;
+    free(b->row_of);
+    b->row_of = xcalloc(b->row_cap, sizeof(*b->row_of));
+    for (size_t k = b->part_first; k < b->nr; k++) {
+        b->row_of[row_slot(b, b->refs[k].values)] = (uint32_t)(k + 1);
+    }
+}
+
+/* Counts a reference ticket with values in the row of the current part that has the same
+ * values, or in a new one. */
+static void add_ref(struct builder *b, const uint32_t *values)
+{
+    rows_reserve(b);
+    size_t slot = row_slot(b, values);
+    if (b->row_of[slot] != 0) {
+        struct lia_hotspot_ref *ref = &b->refs[b->row_of[slot] - 1];
+        ref->count++;
+        if (values[FLAG_SLOT] & MULTI_BIT) {
+            b->npool = values[FLAG_SLOT] & ~MULTI_BIT; /* the row already holds this list */
+        }
+        return;
+    }
+    if (b->nr == b->capr) {
+        b->capr = b->capr ? 2 * b->capr : 256;
+        b->refs = xrealloc(b->refs, b->capr * sizeof(*b->refs));
+    }
+    struct lia_hotspot_ref *ref = &b->refs[b->nr];
+    memset(ref, 0, sizeof(*ref));
+    ref->count = 1;
+    memcpy(ref->values, values, NDIMS * sizeof(*values));
+    b->row_of[slot] = (uint32_t)++b->nr;
+}
+
 static void visit(void *ctx, const struct lia_rollup_record *rec)
 {
     struct builder *b = ctx;
-    size_t n = b->window ? b->nt : b->nr;
+    size_t n = b->window ? b->nt : b->nref_tickets;
     if (n >= LIA_HOTSPOT_WINDOW_MAX_TICKETS) {
         b->overflow = true;
         return;
@@ -162,37 +257,38 @@ static void visit(void *ctx, const struct lia_rollup_record *rec)
         memcpy(b->pool + b->npool, flags, nflags * sizeof(*flags));
         b->npool += nflags;
     }
-    uint32_t *out;
-    if (b->window) {
-        if (b->nt == b->capt) {
-            b->capt = b->capt ? 2 * b->capt : 256;
-            b->tickets = xrealloc(b->tickets, b->capt * sizeof(*b->tickets));
-        }
-        struct lia_hotspot_ticket *t = &b->tickets[b->nt++];
-        memset(t, 0, sizeof(*t));
-        t->account = rec->account;
-        out = t->values;
-    } else {
-        if (b->nr == b->capr) {
-            b->capr = b->capr ? 2 * b->capr : 256;
-            b->refs = xrealloc(b->refs, b->capr * sizeof(*b->refs));
-        }
-        struct lia_hotspot_ref *ref = &b->refs[b->nr++];
-        memset(ref, 0, sizeof(*ref));
-        ref->count = 1;
-        out = ref->values;
+    if (!b->window) {
+        b->nref_tickets++;
+        add_ref(b, values);
+        return;
     }
-    memcpy(out, values, sizeof(values));
+    if (b->nt == b->capt) {
+        b->capt = b->capt ? 2 * b->capt : 256;
+        b->tickets = xrealloc(b->tickets, b->capt * sizeof(*b->tickets));
+    }
+    struct lia_hotspot_ticket *t = &b->tickets[b->nt++];
+    memset(t, 0, sizeof(*t));
+    t->account = rec->account;
+    memcpy(t->values, values, sizeof(values));
 }
 
-/* Reads the records of [from, to) as window tickets or reference rows; returns how many. */
+/* Reads the records of [from, to) as window tickets or reference tickets; returns how many. */
 static size_t read_part(struct builder *b, int64_t from, int64_t to, const struct lia_filter *where,
                         bool window)
 {
-    size_t before = window ? b->nt : b->nr;
+    size_t before = window ? b->nt : b->nref_tickets;
     b->window = window;
     lia_rollup_scan(b->r, from, to, where, visit, b);
-    return (window ? b->nt : b->nr) - before;
+    return (window ? b->nt : b->nref_tickets) - before;
+}
+
+/* Starts a part of the reference whose rows weigh differently from those read so far. */
+static void start_ref_part(struct builder *b)
+{
+    b->part_first = b->nr;
+    if (b->row_of != NULL) {
+        memset(b->row_of, 0, b->row_cap * sizeof(*b->row_of));
+    }
 }
 
 /* A flag and how far it rose: the window's tickets of the flag against its reference weight
@@ -270,6 +366,7 @@ static void builder_fini(struct builder *b)
     free(b->pool);
     free(b->tickets);
     free(b->refs);
+    free(b->row_of);
 }
 
 static double rounded(double x)
@@ -319,12 +416,13 @@ static void read_window(struct builder *b, int64_t from, int64_t to, const struc
         held += read_part(b, from - k * WEEK_MS, to - k * WEEK_MS, where, false) > 0;
     }
     size_t nweeks = b->nr;
+    start_ref_part(b);
     size_t nbefore = read_part(b, before, from, where, false);
     double share = nweeks > 0 && nbefore > 0 ? 0.5 : 1.0;
     double w_weeks = held > 0 ? share / held : 0;
     double w_before = from > before ? share * (double)len / (double)(from - before) : 0;
     for (size_t i = 0; i < b->nr; i++) {
-        b->refs[i].weight = i < nweeks ? w_weeks : w_before;
+        b->refs[i].weight = (i < nweeks ? w_weeks : w_before) * b->refs[i].count;
     }
     for (size_t i = 0; i < b->nr; i++) {
         if ((b->refs[i].values[FLAG_SLOT] & MULTI_BIT) == 0) {
@@ -339,7 +437,7 @@ static void read_window(struct builder *b, int64_t from, int64_t to, const struc
     json_object_set_new(reference, "weeks", json_integer(held));
     json_object_set_new(reference, "before_from", lia_json_time(before));
     json_object_set_new(reference, "before_to", lia_json_time(from));
-    json_object_set_new(reference, "tickets", json_integer((json_int_t)b->nr));
+    json_object_set_new(reference, "tickets", json_integer((json_int_t)b->nref_tickets));
 }
 
 json_t *lia_hotspot_window_json(const struct lia_rollup *r, int64_t from_ms, int64_t to_ms,

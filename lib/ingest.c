@@ -4,6 +4,7 @@
 #include "ingest.h"
 
 #include "country.h"
+#include "jsonpick.h"
 #include "jsonutil.h"
 #include "mem.h"
 #include "semver.h"
@@ -286,6 +287,31 @@ static int normalize(const struct lia_config *cfg, const struct lia_request *req
     return lia_ticket_validate(t, err);
 }
 
+/* The payload as far as the field pointers and the adapter's classify read it: building only
+ * those parts costs a fraction of building the whole tree. */
+static json_t *load_payload(const struct lia_adapter *adapter, const struct lia_request *req,
+                            size_t max_depth, const char *const *field_pointers,
+                            struct lia_err *err)
+{
+    if (adapter->classify != NULL && adapter->classify_pointers == NULL) {
+        return lia_json_load(req->body, req->body_len, max_depth, err);
+    }
+    const char *pointers[LIA_JSONPICK_MAX_POINTERS];
+    size_t n = 0;
+    for (int f = 0; f < LIA_FIELD_COUNT; f++) {
+        if (field_pointers[f] != NULL) {
+            pointers[n++] = field_pointers[f];
+        }
+    }
+    for (const char *const *p = adapter->classify_pointers; p != NULL && *p != NULL; p++) {
+        if (n == LIA_JSONPICK_MAX_POINTERS) {
+            return lia_json_load(req->body, req->body_len, max_depth, err);
+        }
+        pointers[n++] = *p;
+    }
+    return lia_jsonpick_load(req->body, req->body_len, max_depth, pointers, n, err);
+}
+
 int lia_ingest_parse(const struct lia_config *cfg, const struct lia_source *src,
                      const struct lia_request *req, struct lia_ticket *out, struct lia_err *err)
 {
@@ -293,7 +319,11 @@ int lia_ingest_parse(const struct lia_config *cfg, const struct lia_source *src,
     if (adapter->verify(src, req, err) != 0) {
         return -1;
     }
-    json_t *root = lia_json_load(req->body, req->body_len, cfg->max_json_depth, err);
+    const char *pointers[LIA_FIELD_COUNT];
+    for (int f = 0; f < LIA_FIELD_COUNT; f++) {
+        pointers[f] = src->fields[f] != NULL ? src->fields[f] : adapter->default_pointers[f];
+    }
+    json_t *root = load_payload(adapter, req, cfg->max_json_depth, pointers, err);
     if (root == NULL) {
         return -1;
     }
@@ -304,10 +334,8 @@ int lia_ingest_parse(const struct lia_config *cfg, const struct lia_source *src,
     }
     struct lia_fields fields = {0};
     for (int f = 0; f < LIA_FIELD_COUNT; f++) {
-        const char *pointer =
-            src->fields[f] != NULL ? src->fields[f] : adapter->default_pointers[f];
-        if (pointer != NULL) {
-            fields.json[f] = lia_json_pointer(root, pointer);
+        if (pointers[f] != NULL) {
+            fields.json[f] = lia_json_pointer(root, pointers[f]);
         }
     }
     outcome = LIA_PARSE_TICKET;

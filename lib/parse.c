@@ -313,3 +313,17 @@ int lia_parse_number(const char *s, double min, double max, double *out, const c
     *out = v;
     return 0;
 }
+
+int lia_hex_digit(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}

@@ -37,4 +37,7 @@ int lia_parse_number(const char *s, double min, double max, double *out, const c
 /* "true"/"false"/"yes"/"no"/"on"/"off", lower case only; sets *out to 1 or 0. */
 int lia_parse_bool(const char *s, int *out, const char *name, struct lia_err *err);
 
+/* Value of one hex digit of either case, or -1. */
+int lia_hex_digit(unsigned char c);
+
 #endif

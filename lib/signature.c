@@ -3,6 +3,8 @@
  * about which helpdesk signs what; the adapters choose the algorithm, parts and encoding. */
 #include "signature.h"
 
+#include "parse.h"
+
 #include <assert.h>
 #include <limits.h>
 #include <openssl/core_names.h>
@@ -180,29 +182,14 @@ void lia_hex_encode(const void *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* Value of one hex digit of either case, or -1. */
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 long lia_hex_decode(const char *in, size_t n, unsigned char *out, size_t cap)
 {
     if (n % 2 != 0 || n / 2 > cap || n / 2 > LONG_MAX) {
         return -1;
     }
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hex_value((unsigned char)in[i]);
-        int lo = hex_value((unsigned char)in[i + 1]);
+        int hi = lia_hex_digit((unsigned char)in[i]);
+        int lo = lia_hex_digit((unsigned char)in[i + 1]);
         if (hi < 0 || lo < 0) {
             return -1;
         }

@@ -22,26 +22,6 @@ static void check_load_error(const struct lia_err *err)
     }
 }
 
-/* parent followed by "/" and token with '~' and '/' escaped, as a new string. */
-static char *child_pointer(const char *parent, const char *token)
-{
-    size_t plen = strlen(parent);
-    char *out = xmalloc(plen + 1 + 2 * strlen(token) + 1);
-    char *w = out + plen;
-    memcpy(out, parent, plen);
-    *w++ = '/';
-    for (const char *c = token; *c != '\0'; c++) {
-        if (*c == '~' || *c == '/') {
-            *w++ = '~';
-            *w++ = *c == '~' ? '0' : '1';
-        } else {
-            *w++ = *c;
-        }
-    }
-    *w = '\0';
-    return out;
-}
-
 /* Checks that root resolves pointer to value, then does the same for value's children. */
 static void check_reachable(const json_t *root, const char *pointer, const json_t *value)
 {
@@ -57,7 +37,7 @@ static void check_reachable(const json_t *root, const char *pointer, const json_
         /* jansson refuses NUL in object keys, so every key can be written in a pointer. */
         json_object_foreach((json_t *)value, key, child)
         {
-            char *p = child_pointer(pointer, key);
+            char *p = fuzz_child_pointer(pointer, key);
             check_reachable(root, p, child);
             free(p);
         }
@@ -65,7 +45,7 @@ static void check_reachable(const json_t *root, const char *pointer, const json_
         for (size_t i = 0; i < json_array_size(value); i++) {
             char index[24];
             snprintf(index, sizeof(index), "%zu", i);
-            char *p = child_pointer(pointer, index);
+            char *p = fuzz_child_pointer(pointer, index);
             check_reachable(root, p, json_array_get(value, i));
             free(p);
         }

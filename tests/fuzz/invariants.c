@@ -164,3 +164,22 @@ int fuzz_ingest(const struct lia_source *src, const struct fuzz_input *in, lia_h
     lia_ticket_fini(&t);
     return outcome;
 }
+
+char *fuzz_child_pointer(const char *parent, const char *token)
+{
+    size_t plen = strlen(parent);
+    char *out = xmalloc(plen + 1 + 2 * strlen(token) + 1);
+    char *w = out + plen;
+    memcpy(out, parent, plen);
+    *w++ = '/';
+    for (const char *c = token; *c != '\0'; c++) {
+        if (*c == '~' || *c == '/') {
+            *w++ = '~';
+            *w++ = *c == '~' ? '0' : '1';
+        } else {
+            *w++ = *c;
+        }
+    }
+    *w = '\0';
+    return out;
+}

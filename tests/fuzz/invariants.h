@@ -61,4 +61,8 @@ char *fuzz_take_header(struct fuzz_input *in);
 /* Returns a new NUL-terminated copy of n bytes of data; free with free(). */
 char *fuzz_cstring(const uint8_t *data, size_t n);
 
+/* The RFC 6901 pointer of member or index token under parent: parent, "/", and token with
+ * '~' and '/' escaped. Returns a new string. */
+char *fuzz_child_pointer(const char *parent, const char *token);
+
 #endif

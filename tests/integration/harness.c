@@ -327,6 +327,72 @@ int h_pg_local(const char *command, const char *dir, const char *arg, char *out,
     return run_command(argv, NULL, out, cap, COMMAND_WAIT_MS);
 }
 
+bool h_find_program(const char *override_var, const char *const names[], char *out, size_t cap)
+{
+    const char *given = getenv(override_var);
+    if (given != NULL && given[0] != '\0') {
+        snprintf(out, cap, "%s", given);
+        return access(out, X_OK) == 0;
+    }
+    const char *path = getenv("PATH");
+    char dirs[4096];
+    snprintf(dirs, sizeof(dirs), "%s", path != NULL ? path : "/usr/bin:/bin");
+    for (size_t n = 0; names[n] != NULL; n++) {
+        char *save = NULL;
+        char copy[sizeof(dirs)];
+        memcpy(copy, dirs, sizeof(copy));
+        for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
+            snprintf(out, cap, "%s/%s", d, names[n]);
+            if (access(out, X_OK) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+int h_run(const struct h_env *env, char *const argv[], int timeout_ms)
+{
+    return run_command(argv, env->log_path, NULL, 0, timeout_ms);
+}
+
+pid_t h_child_start(char *const argv[], const char *out_path)
+{
+    pid_t pid = spawn(argv, out_path, -1);
+    if (pid < 0) {
+        fail_msg("fork: %s", strerror(errno));
+    }
+    track_pid(pid);
+    return pid;
+}
+
+bool h_child_running(pid_t pid, int *status)
+{
+    int st = 0;
+    if (waitpid(pid, &st, WNOHANG) == 0) {
+        return true;
+    }
+    untrack_pid(pid);
+    if (status != NULL) {
+        *status = st;
+    }
+    return false;
+}
+
+int h_child_wait(pid_t pid, int timeout_ms)
+{
+    int status = 0;
+    bool exited = wait_exit(pid, timeout_ms, &status);
+    if (!exited) {
+        kill_and_reap(pid);
+    }
+    untrack_pid(pid);
+    if (!exited) {
+        fail_msg("process %d did not exit within %d ms", (int)pid, timeout_ms);
+    }
+    return status;
+}
+
 static int copy_env(const char *name, char *out, size_t cap)
 {
     const char *v = getenv(name);

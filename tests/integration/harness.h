@@ -149,6 +149,24 @@ int h_free_port(void);
  * overran 60 s. */
 int h_pg_local(const char *command, const char *dir, const char *arg, char *out, size_t cap);
 
+/* A program the test drives besides liaisond (Alertmanager, wrk): $override_var when it is set
+ * (it must then be executable), else the first of names (NULL-terminated) found on PATH. Its
+ * path goes to out. Returns false when there is none. */
+bool h_find_program(const char *override_var, const char *const names[], char *out, size_t cap);
+/* Runs argv (argv[0] a path) to completion, its stdout and stderr appended to env's log.
+ * Returns the exit code, or -1 when it could not run, was killed or overran timeout_ms. */
+int h_run(const struct h_env *env, char *const argv[], int timeout_ms);
+/* Starts argv (argv[0] a path) in the background, stdout and stderr appended to out_path; it
+ * dies with the test, and group teardown kills it if a failed test left it running. Returns
+ * its PID. Fails the test when it cannot start. */
+pid_t h_child_start(char *const argv[], const char *out_path);
+/* True while the child runs; once it has exited it is reaped and *status (when not NULL) gets
+ * its wait status. */
+bool h_child_running(pid_t pid, int *status);
+/* Waits up to timeout_ms for a running child to exit and returns its wait status. On timeout
+ * it kills the child with SIGKILL and fails the test. */
+int h_child_wait(pid_t pid, int timeout_ms);
+
 /* Monotonic milliseconds, for deadlines. */
 int64_t h_mono_ms(void);
 /* Wall-clock unix seconds, for signature timestamps. */

@@ -246,27 +246,8 @@ static void expect_events(struct h_env *env, const char *fingerprint, const char
  * false when there is none. */
 static bool find_alertmanager(char *out, size_t cap)
 {
-    const char *given = getenv("LIAISON_ALERTMANAGER");
-    if (given != NULL && given[0] != '\0') {
-        snprintf(out, cap, "%s", given);
-        return access(out, X_OK) == 0;
-    }
-    static const char *const names[] = {"prometheus-alertmanager", "alertmanager"};
-    const char *path = getenv("PATH");
-    char dirs[4096];
-    snprintf(dirs, sizeof(dirs), "%s", path != NULL ? path : "/usr/bin:/bin");
-    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
-        char *save = NULL;
-        char copy[sizeof(dirs)];
-        memcpy(copy, dirs, sizeof(copy));
-        for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
-            snprintf(out, cap, "%s/%s", d, names[n]);
-            if (access(out, X_OK) == 0) {
-                return true;
-            }
-        }
-    }
-    return false;
+    static const char *const names[] = {"prometheus-alertmanager", "alertmanager", NULL};
+    return h_find_program("LIAISON_ALERTMANAGER", names, out, cap);
 }
 
 /* Sends body (NULL: GET) to Alertmanager's path; returns the HTTP status, 0 without one. */

@@ -91,7 +91,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->per_ip_connections, 0);
     assert_int_equal(cfg->connection_timeout_ms, 30000);
     assert_int_equal(cfg->max_body_bytes, 1048576);
-    assert_int_equal(cfg->max_header_bytes, 32768);
+    assert_int_equal(cfg->max_header_bytes, 16384);
     assert_int_equal(cfg->max_json_depth, 32);
     assert_int_equal(cfg->batch_max_tickets, 256);
     assert_int_equal(cfg->batch_max_wait_ms, 0);
@@ -148,7 +148,7 @@ static void test_key_table(void **state)
         {"http.per_ip_connections", "uint", "0", false, 0, 100000},
         {"http.connection_timeout", "duration", "30s", false, 1000, 3600000},
         {"http.max_body_bytes", "size", "1MiB", true, 1024, 67108864},
-        {"http.max_header_bytes", "size", "32KiB", false, 4096, 1048576},
+        {"http.max_header_bytes", "size", "16KiB", false, 4096, 1048576},
         {"http.max_json_depth", "uint", "32", true, 2, 1000},
         {"http.max_headers", "uint", "64", true, 8, 1000},
         {"http.tls_cert_file", "string", "", false, 0, 4096},
@@ -1652,7 +1652,7 @@ static void test_print(void **state)
                               "  per_ip_connections: 0\n"
                               "  connection_timeout: 90s\n"
                               "  max_body_bytes: 1536\n"
-                              "  max_header_bytes: 32KiB\n"
+                              "  max_header_bytes: 16KiB\n"
                               "  max_json_depth: 32\n"
                               "  max_headers: 64\n"
                               "  tls_cert_file: \"\"\n"

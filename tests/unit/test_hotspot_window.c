@@ -375,6 +375,35 @@ static void test_rollup_scan(void **state)
     lia_rollup_free(r);
 }
 
+/* Reference tickets with the same values are read into one row that counts them all: the
+ * expectation still weighs every ticket (scale 1: the total is the reference's weight). The
+ * background's 600 tickets a week before weigh 0.5 each, its 2400 of the two hours before
+ * 0.125; 200 more tickets alike, each with two flags, in the hours before add 25. */
+static void test_reference_rows_merged(void **state)
+{
+    (void)state;
+    struct world *w = busy_world();
+    for (int i = 0; i < 200; i++) {
+        const char *fl[] = {"dark-mode", "new-checkout"};
+        put(w, T0 - 140 * MINUTE + i * 30000, 1, 1, 1, fl, 2);
+    }
+    lia_rollup_advance(w->r, T0);
+    struct lia_hotspot_opts o;
+    lia_hotspot_opts_default(&o);
+    o.scale = 1;
+    struct lia_err err;
+    json_t *j = lia_hotspot_window_json(w->r, T0 - 30 * MINUTE, T0, NULL, &o, &err);
+    assert_non_null(j);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(j, "reference"), "tickets")),
+        600 + 2400 + 200);
+    assert_float_equal(json_real_value(json_object_get(j, "expected")), 300 + 300 + 25, 1e-9);
+    /* The window is the background alone: the 200 make their combination expected, not hot. */
+    assert_int_equal(json_array_size(json_object_get(j, "hotspots")), 0);
+    json_decref(j);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_cause_under_general_rise), cmocka_unit_test(test_filter),
         cmocka_unit_test(test_reference_parts),          cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_escalation_window),        cmocka_unit_test(test_rollup_scan),
+        cmocka_unit_test(test_reference_rows_merged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
