@@ -49,7 +49,31 @@ struct engine {
     struct tail_gap *gaps;
     size_t ngaps;
     int64_t alerts_since_ms; /* the database's clock when alerts were last read */
+    /* Creations this process spooled while detection was stopped, by ticket id: the rollup
+     * holds them, so neither the rollup check of a replay nor catch-up would count them. A
+     * rebuild that reads one from the database counts it; otherwise its replay does. */
+    struct lia_strmap uncounted;
 };
+
+static void ticket_id_key(uint64_t id, char key[17])
+{
+    snprintf(key, 17, "%016llx", (unsigned long long)id);
+}
+
+/* Forgets id as an uncounted spooled creation; true when it was one. */
+static bool forget_uncounted(struct engine *e, uint64_t id)
+{
+    if (e->uncounted.n == 0) {
+        return false;
+    }
+    char key[17];
+    ticket_id_key(id, key);
+    if (lia_strmap_get(&e->uncounted, key) == NULL) {
+        return false;
+    }
+    lia_strmap_set(&e->uncounted, key, NULL);
+    return true;
+}
 
 /* The detector's sink: runs under the write lock. */
 static void keep_event(void *ctx, const struct lia_esc_event *ev)
@@ -78,6 +102,7 @@ struct engine *engine_new(const struct lia_rollup_opts *opts, const struct lia_c
     e->horizon_ms = opts->horizon_ms;
     e->cfg = cfg;
     lia_strmap_init(&e->tiers);
+    lia_strmap_init(&e->uncounted);
     new_detector(e);
     return e;
 }
@@ -100,6 +125,7 @@ void engine_free(struct engine *e)
     free(e->events);
     free(e->gaps);
     lia_strmap_fini(&e->tiers);
+    lia_strmap_fini(&e->uncounted);
     pthread_rwlock_destroy(&e->lock);
     free(e);
 }
@@ -194,6 +220,7 @@ static bool count_ticket(struct engine *e, const PGresult *res, int row, bool de
     lia_rollup_put(e->rollup, id, created_ms, texts, n, account);
     if (detect) {
         lia_detect_ticket(e->detect, created_ms, texts, n, account);
+        forget_uncounted(e, id);
     }
     json_decref(keys);
     return true;
@@ -555,10 +582,20 @@ void engine_record(struct engine *e, const struct ingest_item *item)
     lia_rollup_put(e->rollup, id, item->ticket.created_ms, texts, item->nkeys,
                    item->ticket.account_id);
     /* An update is the same ticket again: detection counts tickets once, at creation. A
-     * spooled creation is counted when it is spooled, and not again when it is replayed. */
-    bool created = item->outcome == INGEST_CREATED ||
-                   (item->outcome == INGEST_SPOOLED && item->ticket.event == LIA_EVENT_CREATE);
-    if (e->detecting && created && !item->counted && !known) {
+     * spooled creation is counted when it is spooled, and not again when it is replayed,
+     * unless detection was stopped when it was spooled. */
+    bool spooled = item->outcome == INGEST_SPOOLED;
+    bool created =
+        item->outcome == INGEST_CREATED || (spooled && item->ticket.event == LIA_EVENT_CREATE);
+    bool uncounted = false;
+    if (spooled && created && !e->detecting) {
+        char key[17];
+        ticket_id_key(id, key);
+        lia_strmap_set(&e->uncounted, key, "");
+    } else if (!spooled) {
+        uncounted = forget_uncounted(e, id);
+    }
+    if (e->detecting && created && ((!item->counted && !known) || uncounted)) {
         lia_detect_ticket(e->detect, item->ticket.created_ms, texts, item->nkeys,
                           item->ticket.account_id);
     }

@@ -644,6 +644,83 @@ static void test_duplicate_while_spooled_and_replay_at_restart(void **state)
     env->passed = true;
 }
 
+/* The value of metric (a name without labels) from GET /metrics, or -1 when it is missing. */
+static long long metric(const struct h_env *env, const char *name)
+{
+    struct h_full f;
+    if (h_get(env, "/metrics", H_READ_TOKEN, NULL, &f) != 0 || f.status != 200) {
+        long status = f.status;
+        h_full_fini(&f);
+        fail_msg("GET /metrics: status %ld, expected 200", status);
+    }
+    char prefix[96];
+    snprintf(prefix, sizeof(prefix), "\n%s ", name);
+    const char *line = strstr(f.body, prefix);
+    long long n = line != NULL ? strtoll(line + strlen(prefix), NULL, 10) : -1;
+    h_full_fini(&f);
+    return n;
+}
+
+static long long detector_tickets(const struct h_env *env)
+{
+    return metric(env, "liaison_detector_tickets_total");
+}
+
+/* Started while PostgreSQL is down, liaisond cannot start detection (it rebuilds from the
+ * database) but spools what it accepts. Once the database is back, detection counts those
+ * tickets exactly once, also when, as here, its rebuild reads the database before their
+ * replay commits: a trigger holds every insert into tickets while the table hold has a row. */
+static void test_spooled_before_detection_started_are_counted(void **state)
+{
+    struct h_env *env = *state;
+    h_sql_exec(env, "CREATE TABLE hold AS SELECT 1 AS row", (char *)NULL);
+    h_sql_exec(env,
+               "CREATE FUNCTION hold_inserts() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+               " WHILE EXISTS (SELECT FROM hold) LOOP PERFORM pg_sleep(0.05); END LOOP;"
+               " RETURN NULL; END$$",
+               (char *)NULL);
+    h_sql_exec(env, "CREATE TRIGGER hold BEFORE INSERT ON tickets EXECUTE FUNCTION hold_inserts()",
+               (char *)NULL);
+    pg_stop(env);
+    int port = h_free_port();
+    h_write_config(env, port, NULL, config_yaml);
+    h_spawn(env, port);
+    h_wait_http(env, "/healthz", 200, H_READY_TIMEOUT_MS);
+    struct h_resp r;
+    post_ticket(env, "B-1", &r);
+    expect_spooled(&r, "first ticket before the database was ever reached");
+    post_ticket(env, "B-2", &r);
+    expect_spooled(&r, "second ticket before the database was ever reached");
+    assert_int_equal(detector_tickets(env), 0);
+
+    pg_start();
+    /* Detection is rebuilt when this replica takes the lead and again, under the same lock
+     * that GET /metrics reads under, right after it logs that the schema is current. */
+    int64_t until = h_mono_ms() + REPLAY_MS;
+    while (!h_log_contains(env, "database schema is current") && h_mono_ms() < until) {
+        sleep_ms(100);
+    }
+    sleep_ms(200);
+    assert_int_equal(metric(env, "liaison_detector_ready"), 1);
+    assert_int_equal(h_sql_int(env, "SELECT count(*) FROM tickets", (char *)NULL), 0);
+    assert_int_equal(detector_tickets(env), 0);
+    h_sql_exec(env, "DELETE FROM hold", (char *)NULL);
+    h_wait_http(env, "/readyz", 200, REPLAY_MS);
+    wait_stored(env, GEN_SOURCE, "{B-1,B-2}", 2);
+    wait_spool_empty(env);
+    until = h_mono_ms() + REPLAY_MS;
+    while (detector_tickets(env) < 2 && h_mono_ms() < until) {
+        sleep_ms(100);
+    }
+    /* Catch-up reads the database every second: give it time to count them twice. */
+    sleep_ms(2500);
+    assert_int_equal(detector_tickets(env), 2);
+    post_ticket(env, "B-3", &r);
+    h_expect_ack(&r, 202, "stored", false, "B-3", "a ticket once detection runs");
+    assert_int_equal(detector_tickets(env), 3);
+    env->passed = true;
+}
+
 /* Starts liaisond with base's config, a spool of max_bytes and a 7 s Retry-After, then stops
  * PostgreSQL so that every webhook goes to the spool. */
 static void start_with_small_spool(struct h_env *env, const char *base, const char *max_bytes)
@@ -814,6 +891,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_duplicate_while_spooled_and_replay_at_restart, setup,
                                         h_env_teardown),
         cmocka_unit_test_setup_teardown(test_full_spool_answers_503, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_spooled_before_detection_started_are_counted, setup,
+                                        h_env_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_records_are_skipped, setup, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
