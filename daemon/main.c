@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define DRAIN_TIMEOUT_MS 30000
-#define FOLD_INTERVAL_MS 2000
+#define FOLD_INTERVAL_MS 5000
 
 /* Folds the group commits' minute-count deltas, when a pooled connection is free now. */
 static void fold_bucket_deltas(struct app *app)
