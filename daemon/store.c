@@ -5,7 +5,6 @@
 #include "store.h"
 
 #include "ingest_params.h"
-#include "jsonutil.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -197,52 +196,6 @@ bool store_prepare_writer(PGconn *conn)
     }
     PQclear(res);
     return ok;
-}
-
-/* Written directly: building a jansson tree first doubles its cost. */
-void store_item_json(struct lia_buf *b, const struct ingest_item *item, size_t index)
-{
-    const struct lia_ticket *t = &item->ticket;
-    lia_buf_printf(b, "{\"o\":%zu,\"s\":", index);
-    lia_json_append_string(b, item->source);
-    lia_buf_append_str(b, ",\"e\":");
-    lia_json_append_string(b, t->event_id);
-    lia_buf_printf(b, ",\"k\":\"%s\",\"x\":", t->event == LIA_EVENT_CREATE ? "create" : "update");
-    lia_json_append_string(b, t->external_id);
-    lia_buf_printf(b, ",\"c\":%lld,\"r\":%lld,\"co\":", (long long)t->created_ms,
-                   (long long)item->received_ms);
-    lia_json_append_string(b, t->country);
-    lia_buf_append_str(b, ",\"re\":");
-    lia_json_append_string(b, t->region);
-    lia_buf_append_str(b, ",\"a\":");
-    lia_json_append_string(b, t->account_id);
-    lia_buf_append_str(b, ",\"t\":");
-    lia_json_append_string(b, t->tier);
-    lia_buf_printf(b, ",\"p\":\"%s\",\"v\":", lia_platform_name(t->platform));
-    lia_json_append_string(b, t->app_version);
-    lia_buf_append_str(b, ",\"f\":[");
-    for (size_t i = 0; i < t->nflags; i++) {
-        lia_buf_append_str(b, i > 0 ? "," : "");
-        lia_json_append_string(b, t->flags[i]);
-    }
-    lia_buf_append_str(b, "],\"su\":");
-    lia_json_append_string(b, t->subject);
-    lia_buf_append_str(b, ",\"l\":");
-    lia_json_append_string(b, t->link);
-    lia_buf_append_str(b, ",\"w\":");
-    if (item->raw != NULL) {
-        char *raw = xstrndup(item->raw, item->raw_len);
-        lia_json_append_string(b, raw);
-        free(raw);
-    } else {
-        lia_buf_append_str(b, "null");
-    }
-    lia_buf_append_str(b, ",\"b\":[");
-    for (size_t i = 0; i < item->nkeys; i++) {
-        lia_buf_append_str(b, i > 0 ? "," : "");
-        lia_json_append_string(b, item->keys[i].text);
-    }
-    lia_buf_append_str(b, "]}");
 }
 
 static enum ingest_outcome outcome_from_code(char c)

@@ -33,11 +33,6 @@ bool store_prepare_writer(PGconn *conn);
 /* Classifies a failed result (or a NULL result) on conn. */
 enum store_result store_classify(PGconn *conn, const PGresult *res);
 
-/* Appends item as the JSON object the spool keeps a ticket in, element index of a group; its
- * short keys are the ingest statement's column names (ingest_params.h). Cannot fail unless b
- * reaches its maximum. */
-void store_item_json(struct lia_buf *b, const struct ingest_item *item, size_t index);
-
 /* Stores items[0..n) in one transaction: each delivery recorded for deduplication, new tickets
  * inserted, updates applied. Items must not share (source, event_id) or (source, ticket id).
  * On STORE_OK every item's outcome is set; otherwise none is. */
