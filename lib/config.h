@@ -273,6 +273,7 @@ struct lia_config {
     uint32_t batch_max_tickets;
     int64_t batch_max_wait_ms;
     uint32_t batch_writers;
+    int64_t batch_fold_interval_ms;
     uint32_t batch_max_pending;
     int64_t retry_after_s;    /* Retry-After sent with 503 */
     char *spool_dir;          /* spool.dir; NULL or "" for the default place */

@@ -35,8 +35,11 @@
 #define WEEK_BUCKET  "JP"
 #define STOP_WAIT_MS 15000
 
+/* Folded every second, so check_folded_minutes need not wait for the default minute. */
 static const char config_yaml[] = "log:\n"
                                   "  level: debug\n"
+                                  "batch:\n"
+                                  "  fold_interval: 1s\n"
                                   "sources:\n" H_YAML_GEN_SOURCE H_YAML_REPLAY_AHEAD
                                   "tokens:\n" H_YAML_READER H_YAML_WRITER "account_ranges:\n"
                                   "  - {name: eu-shard-2, from: 200000, to: 299999}\n";
@@ -573,7 +576,7 @@ static void check_minutes(struct h_env *env, const char *table)
     }
 }
 
-/* The deltas are folded every few seconds; wait until they are, then the folded table alone
+/* The deltas are folded every second here; wait until they are, then the folded table alone
  * must hold the counts. */
 static void check_folded_minutes(struct h_env *env)
 {

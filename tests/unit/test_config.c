@@ -158,6 +158,7 @@ static void test_key_table(void **state)
         {"batch.max_wait", "duration", "0", false, 0, 1000},
         {"batch.writers", "uint", "2", false, 1, 16},
         {"batch.max_pending", "uint", "10000", false, 1, 1000000},
+        {"batch.fold_interval", "duration", "1m", false, 1000, 600000},
         {"batch.retry_after", "duration", "5s", true, 1000, 3600000},
         {"spool.dir", "string", "", false, 0, 4095},
         {"spool.max_bytes", "size", "256MiB", false, 1024, 1099511627776ULL},
@@ -334,7 +335,7 @@ static void test_bounds_from_table(void **state)
         check_bound(k, k->max + 1, false);
         checked++;
     }
-    assert_int_equal(checked, 59);
+    assert_int_equal(checked, 60);
 }
 
 /* sha256sum of "x", for token entries that need a value. */
@@ -1664,6 +1665,7 @@ static void test_print(void **state)
                               "  max_wait: 0\n"
                               "  writers: 2\n"
                               "  max_pending: 10000\n"
+                              "  fold_interval: 1m\n"
                               "  retry_after: 1h\n"
                               "spool:\n"
                               "  dir: \"\"\n"
