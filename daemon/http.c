@@ -356,8 +356,9 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /* libmicrohttpd refuses headers that overflow its per-connection memory with a bare answer of
- * its own; that memory is set well above http.max_header_bytes so that this check, with a JSON
- * body, is what clients normally meet. Returns 0, or -1 with err. */
+ * its own; that memory (connection_memory) holds a few KiB more than http.max_header_bytes, so
+ * this check, with a JSON body, is what clients meet unless they overshoot by more. Returns 0,
+ * or -1 with err. */
 static int check_headers(struct req *r, const char *url, struct lia_err *err)
 {
     const struct lia_config *cfg = r->snap->cfg;
@@ -625,6 +626,14 @@ static int load_tls(struct http_server *s, const struct lia_config *cfg)
     return s->tls_cert != NULL && s->tls_key != NULL ? 0 : -1;
 }
 
+/* libmicrohttpd clears a connection's whole memory before each keep-alive request, which costs
+ * CPU in proportion to its size: room for http.max_header_bytes of request line and headers,
+ * their parsed entries and the answer's headers, and no more. */
+static size_t connection_memory(const struct lia_config *cfg)
+{
+    return (size_t)cfg->max_header_bytes + (size_t)cfg->max_headers * 64 + 4096;
+}
+
 struct http_server *http_start(struct app *app, const struct lia_config *cfg)
 {
     struct sockaddr_storage addr;
@@ -652,9 +661,9 @@ struct http_server *http_start(struct app *app, const struct lia_config *cfg)
         (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->connection_timeout_ms / 1000),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_header_bytes * 2 + 16 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory(cfg), MHD_OPTION_NOTIFY_COMPLETED,
+        request_completed, s, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
     if (s->mhd == NULL) {
         log_errorx("cannot listen on %s:%u (address in use, not permitted, or a TLS certificate "
                    "and key that do not fit)",

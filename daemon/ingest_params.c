@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Array literals in PostgreSQL's text input form (see ingest_params.h): every text element is
- * double-quoted with '"' and '\' escaped by a backslash, so no content can be read as NULL, a
- * delimiter or a nested array. */
+/* Arrays in PostgreSQL's binary form (see ingest_params.h), as array_recv reads them: a header
+ * (dimensions, whether any element is NULL, the element type, length and lower bound of the one
+ * dimension), then each element as its length and bytes, -1 for NULL; integers big-endian. Text
+ * elements go as they are, so no content can be read as NULL, a delimiter or a nested array;
+ * only the flag and key lists inside an element are literals, quoted as text input wants. */
 #include "ingest_params.h"
 
 #include "semver.h"
 
 #include <stdint.h>
 #include <string.h>
+
+/* pg_type.oid of the element types, fixed in PostgreSQL's catalog. */
+#define OID_INT8 20
+#define OID_INT4 23
+#define OID_TEXT 25
+
+/* Where a column's header says whether it holds a NULL: after the dimension count. */
+#define HASNULL_OFFSET 4
 
 enum column {
     COL_INDEX,
@@ -30,24 +40,44 @@ enum column {
     COL_KEYS,
 };
 
-/* Appends len bytes of s as one quoted element, or NULL when s is NULL. */
+static void put_be32(unsigned char *out, uint32_t v)
+{
+    out[0] = (unsigned char)(v >> 24);
+    out[1] = (unsigned char)(v >> 16);
+    out[2] = (unsigned char)(v >> 8);
+    out[3] = (unsigned char)v;
+}
+
+static void append_be32(struct lia_buf *b, uint32_t v)
+{
+    unsigned char bytes[4];
+    put_be32(bytes, v);
+    lia_buf_append(b, bytes, sizeof(bytes));
+}
+
+static void append_int4(struct lia_buf *b, int32_t v)
+{
+    append_be32(b, 4);
+    append_be32(b, (uint32_t)v);
+}
+
+static void append_int8(struct lia_buf *b, int64_t v)
+{
+    append_be32(b, 8);
+    append_be32(b, (uint32_t)((uint64_t)v >> 32));
+    append_be32(b, (uint32_t)v);
+}
+
+/* Appends len bytes of s as one element, or NULL when s is NULL. */
 static void append_text(struct lia_buf *b, const char *s, size_t len)
 {
     if (s == NULL) {
-        lia_buf_append_str(b, "NULL");
+        append_be32(b, UINT32_MAX);
+        put_be32((unsigned char *)b->data + HASNULL_OFFSET, 1);
         return;
     }
-    lia_buf_append(b, "\"", 1);
-    size_t plain = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"' || s[i] == '\\') {
-            lia_buf_append(b, s + plain, i - plain);
-            lia_buf_append(b, "\\", 1);
-            plain = i;
-        }
-    }
-    lia_buf_append(b, s + plain, len - plain);
-    lia_buf_append(b, "\"", 1);
+    append_be32(b, (uint32_t)len);
+    lia_buf_append(b, s, len);
 }
 
 static void append_str(struct lia_buf *b, const char *s)
@@ -55,8 +85,8 @@ static void append_str(struct lia_buf *b, const char *s)
     append_text(b, s, s != NULL ? strlen(s) : 0);
 }
 
-/* A list element (flags, bucket keys) is built in scratch as an array literal of its own,
- * then appended as one text element. */
+/* A list element (flags, bucket keys) is built in scratch as an array literal of its own, every
+ * entry double-quoted with '"' and '\' escaped, then appended as one text element. */
 static void list_open(struct lia_buf *scratch)
 {
     lia_buf_reset(scratch);
@@ -68,7 +98,18 @@ static void list_add(struct lia_buf *scratch, const char *s)
     if (scratch->len > 1) {
         lia_buf_append(scratch, ",", 1);
     }
-    append_str(scratch, s);
+    lia_buf_append(scratch, "\"", 1);
+    size_t plain = 0;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            lia_buf_append(scratch, s + plain, i - plain);
+            lia_buf_append(scratch, "\\", 1);
+            plain = i;
+        }
+    }
+    lia_buf_append(scratch, s + plain, len - plain);
+    lia_buf_append(scratch, "\"", 1);
 }
 
 static void list_close(struct lia_buf *b, struct lia_buf *scratch)
@@ -82,13 +123,13 @@ static void append_item(struct ingest_params *p, struct lia_buf *scratch,
 {
     const struct lia_ticket *t = &item->ticket;
     struct lia_buf *c = p->columns;
-    lia_buf_printf(&c[COL_INDEX], "%zu", index);
+    append_int4(&c[COL_INDEX], (int32_t)index);
     append_str(&c[COL_SOURCE], item->source);
     append_str(&c[COL_EVENT_ID], t->event_id);
     append_str(&c[COL_KIND], t->event == LIA_EVENT_CREATE ? "create" : "update");
     append_str(&c[COL_TICKET_ID], t->external_id);
-    lia_buf_printf(&c[COL_CREATED], "%lld", (long long)t->created_ms);
-    lia_buf_printf(&c[COL_RECEIVED], "%lld", (long long)item->received_ms);
+    append_int8(&c[COL_CREATED], t->created_ms);
+    append_int8(&c[COL_RECEIVED], item->received_ms);
     append_str(&c[COL_COUNTRY], t->country);
     append_str(&c[COL_REGION], t->region);
     append_str(&c[COL_ACCOUNT], t->account_id);
@@ -110,24 +151,40 @@ static void append_item(struct ingest_params *p, struct lia_buf *scratch,
     list_close(&c[COL_KEYS], scratch);
 }
 
+static uint32_t element_type(int col)
+{
+    switch (col) {
+    case COL_INDEX:
+        return OID_INT4;
+    case COL_CREATED:
+    case COL_RECEIVED:
+        return OID_INT8;
+    default:
+        return OID_TEXT;
+    }
+}
+
 void ingest_params_init(struct ingest_params *p, struct ingest_item *const *items, size_t n)
 {
     for (int i = 0; i < INGEST_PARAM_COUNT; i++) {
-        lia_buf_init(&p->columns[i], SIZE_MAX / 4);
-        lia_buf_append(&p->columns[i], "{", 1);
+        struct lia_buf *b = &p->columns[i];
+        lia_buf_init(b, SIZE_MAX / 4);
+        append_be32(b, 1); /* dimensions */
+        append_be32(b, 0); /* has a NULL: set by append_text */
+        append_be32(b, element_type(i));
+        append_be32(b, (uint32_t)n);
+        append_be32(b, 1); /* lower bound */
     }
     struct lia_buf scratch;
     lia_buf_init(&scratch, SIZE_MAX / 4);
     for (size_t i = 0; i < n; i++) {
-        for (int col = 0; i > 0 && col < INGEST_PARAM_COUNT; col++) {
-            lia_buf_append(&p->columns[col], ",", 1);
-        }
         append_item(p, &scratch, items[i], i);
     }
     lia_buf_fini(&scratch);
     for (int i = 0; i < INGEST_PARAM_COUNT; i++) {
-        lia_buf_append(&p->columns[i], "}", 1);
-        p->values[i] = lia_buf_str(&p->columns[i]);
+        p->values[i] = p->columns[i].data;
+        p->lengths[i] = (int)p->columns[i].len;
+        p->formats[i] = 1;
     }
 }
 

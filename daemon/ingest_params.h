@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The batch ingest statement's parameters for one group: a PostgreSQL array literal per
- * column, element i describing items[i]. PostgreSQL reads these in less than half the time it
- * takes to read the same group as one JSON document. */
+/* The batch ingest statement's parameters for one group: a PostgreSQL array per column, in the
+ * binary form PostgreSQL sends and receives, element i describing items[i]. PostgreSQL reads
+ * these without parsing or unescaping anything, which costs less than reading array literals
+ * and less than half of reading the same group as one JSON document. */
 #ifndef INGEST_PARAMS_H
 #define INGEST_PARAMS_H
 
@@ -10,16 +11,20 @@
 
 #include <stddef.h>
 
-/* Columns, in parameter order: o (the item's index), s (source), e (event id), k ("create" or
- * "update"), x (ticket id), c (created, epoch ms), r (received, epoch ms), co (country), re
- * (region), a (account id), t (tier), p (platform), v (app version), f (flags), su (subject),
- * l (link), w (raw payload), b (bucket keys). f and b are text[] whose elements are array
- * literals themselves; absent texts are NULL. */
+/* Columns, in parameter order: o (the item's index, int[]), s (source), e (event id), k
+ * ("create" or "update"), x (ticket id), c (created, epoch ms, bigint[]), r (received, epoch ms,
+ * bigint[]), co (country), re (region), a (account id), t (tier), p (platform), v (app
+ * version), f (flags), su (subject), l (link), w (raw payload), b (bucket keys); the others are
+ * text[]. f and b are text[] whose elements are array literals themselves; absent texts are
+ * NULL. */
 #define INGEST_PARAM_COUNT 18
 
+/* values, lengths and formats are PQexecPrepared's; valid until ingest_params_fini. */
 struct ingest_params {
     struct lia_buf columns[INGEST_PARAM_COUNT];
-    const char *values[INGEST_PARAM_COUNT]; /* for PQexecPrepared; valid until _fini */
+    const char *values[INGEST_PARAM_COUNT];
+    int lengths[INGEST_PARAM_COUNT];
+    int formats[INGEST_PARAM_COUNT];
 };
 
 /* Builds the parameters for items[0..n). Cannot fail: every part is bounded by the
