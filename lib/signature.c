@@ -11,8 +11,36 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Fetching the HMAC implementation and its digest costs more than the MAC of a ticket, so it
+ * is done once, into a context per digest that each call copies and keys. libcrypto fails here
+ * only when HMAC is missing from the installation or memory is exhausted; neither depends on
+ * the input, so it is treated like xmalloc's out-of-memory. */
+static EVP_MAC_CTX *templates[LIA_HMAC_SHA256 + 1];
+static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
+
+static void make_templates(void)
+{
+    static const char *const digests[] = {[LIA_HMAC_SHA1] = "SHA1", [LIA_HMAC_SHA256] = "SHA256"};
+    EVP_MAC *impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (impl == NULL) {
+        abort();
+    }
+    for (size_t i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digests[i], 0),
+            OSSL_PARAM_construct_end(),
+        };
+        templates[i] = EVP_MAC_CTX_new(impl);
+        if (templates[i] == NULL || EVP_MAC_CTX_set_params(templates[i], params) != 1) {
+            abort();
+        }
+    }
+    EVP_MAC_free(impl);
+}
 
 size_t lia_hmac(enum lia_hmac_alg alg, const void *key, size_t keylen,
                 const struct lia_bytes *parts, size_t nparts, unsigned char *mac)
@@ -20,27 +48,16 @@ size_t lia_hmac(enum lia_hmac_alg alg, const void *key, size_t keylen,
     /* OpenSSL treats a NULL key as "keep the previous key", so an empty key needs a real
      * pointer. */
     static const unsigned char empty_key[1];
-    char sha1[] = "SHA1";
-    char sha256[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                         alg == LIA_HMAC_SHA1 ? sha1 : sha256, 0),
-        OSSL_PARAM_construct_end(),
-    };
     size_t maclen = 0;
 
     assert(key != NULL || keylen == 0);
     if (keylen == 0) {
         key = empty_key;
     }
-    /* libcrypto fails here only when HMAC is missing from the installation or memory is
-     * exhausted; neither depends on the input, so it is treated like xmalloc's out-of-memory. */
-    EVP_MAC *impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (impl == NULL) {
-        abort();
-    }
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(impl);
-    if (ctx == NULL || EVP_MAC_init(ctx, key, keylen, params) != 1) {
+    pthread_once(&templates_once, make_templates);
+    EVP_MAC_CTX *ctx =
+        EVP_MAC_CTX_dup(templates[alg == LIA_HMAC_SHA1 ? LIA_HMAC_SHA1 : LIA_HMAC_SHA256]);
+    if (ctx == NULL || EVP_MAC_init(ctx, key, keylen, NULL) != 1) {
         abort();
     }
     for (size_t i = 0; i < nparts; i++) {
@@ -52,7 +69,6 @@ size_t lia_hmac(enum lia_hmac_alg alg, const void *key, size_t keylen,
         abort();
     }
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(impl);
     return maclen;
 }
 
