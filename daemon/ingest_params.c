@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Room made in each column at once for an element, so that most groups grow no column. */
+#define ELEMENT_BYTES_TYPICAL 64
+
 /* pg_type.oid of the element types, fixed in PostgreSQL's catalog. */
 #define OID_INT8 20
 #define OID_INT4 23
@@ -169,6 +172,7 @@ void ingest_params_init(struct ingest_params *p, struct ingest_item *const *item
     for (int i = 0; i < INGEST_PARAM_COUNT; i++) {
         struct lia_buf *b = &p->columns[i];
         lia_buf_init(b, SIZE_MAX / 4);
+        lia_buf_reserve(b, 20 + n * ELEMENT_BYTES_TYPICAL);
         append_be32(b, 1); /* dimensions */
         append_be32(b, 0); /* has a NULL: set by append_text */
         append_be32(b, element_type(i));

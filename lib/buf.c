@@ -31,7 +31,7 @@ void lia_buf_reset(struct lia_buf *b)
     }
 }
 
-static int reserve(struct lia_buf *b, size_t extra)
+int lia_buf_reserve(struct lia_buf *b, size_t extra)
 {
     if (extra > b->max - b->len) {
         return -1;
@@ -54,7 +54,7 @@ static int reserve(struct lia_buf *b, size_t extra)
 
 int lia_buf_append(struct lia_buf *b, const void *p, size_t n)
 {
-    if (reserve(b, n) != 0) {
+    if (lia_buf_reserve(b, n) != 0) {
         return -1;
     }
     if (n > 0) {
@@ -76,7 +76,7 @@ int lia_buf_printf(struct lia_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || reserve(b, (size_t)n) != 0) {
+    if (n < 0 || lia_buf_reserve(b, (size_t)n) != 0) {
         return -1;
     }
     va_start(ap, fmt);

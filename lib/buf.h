@@ -19,6 +19,9 @@ void lia_buf_init(struct lia_buf *b, size_t max);
 void lia_buf_fini(struct lia_buf *b);
 /* Empties the buffer, keeping its memory. */
 void lia_buf_reset(struct lia_buf *b);
+/* Makes room for n more bytes at once, so that appending them allocates nothing. Returns 0, or
+ * -1 (buffer unchanged) when the result would pass max. */
+int lia_buf_reserve(struct lia_buf *b, size_t n);
 /* Appends n bytes. Returns 0, or -1 (buffer unchanged) when the result would pass max. */
 int lia_buf_append(struct lia_buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string; same result as lia_buf_append. */

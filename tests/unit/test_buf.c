@@ -50,6 +50,28 @@ static void test_buf_grows_to_large_max(void **state)
     lia_buf_fini(&b);
 }
 
+/* Room reserved up front is used without moving the contents; past max it is refused. */
+static void test_buf_reserve(void **state)
+{
+    (void)state;
+    struct lia_buf b;
+    lia_buf_init(&b, 5000);
+    assert_int_equal(lia_buf_reserve(&b, 3000), 0);
+    assert_true(b.cap > 3000);
+    const char *data = b.data;
+    char chunk[1000];
+    memset(chunk, 'r', sizeof(chunk));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(lia_buf_append(&b, chunk, sizeof(chunk)), 0);
+    }
+    assert_ptr_equal(b.data, data);
+    assert_int_equal(b.len, 3000);
+    assert_int_equal(lia_buf_reserve(&b, 2001), -1);
+    assert_int_equal(b.len, 3000);
+    assert_int_equal(lia_buf_reserve(&b, 2000), 0);
+    lia_buf_fini(&b);
+}
+
 static void test_err_codes(void **state)
 {
     (void)state;
@@ -91,6 +113,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_bound_is_exact),
         cmocka_unit_test(test_buf_grows_to_large_max),
+        cmocka_unit_test(test_buf_reserve),
         cmocka_unit_test(test_err_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
