@@ -34,6 +34,10 @@
 #include <unistd.h>
 
 #define DRAIN_TIMEOUT_MS 30000
+/* glibc gives memory back to the system only from the top of an arena: whole free pages inside
+ * one, left by a read that borrowed much or by the rollup's arrays as they grow, stay resident
+ * until malloc_trim returns them, which jemalloc and tcmalloc would do on their own. */
+#define TRIM_INTERVAL_MS 10000
 
 /* Folds the group commits' minute-count deltas, when a pooled connection is free now. */
 static void fold_bucket_deltas(struct app *app)
@@ -403,6 +407,7 @@ static int cmd_serve(const struct options *opt)
      * file) follows within a moment; then only signals matter. */
     bool ready = false;
     int64_t next_schema_check_ms = 0;
+    int64_t next_trim_ms = 0;
     int64_t next_fold_ms = 0;
     /* Read once: a reload does not change it, and cfg may be freed by one. */
     const int64_t fold_interval_ms = cfg->batch_fold_interval_ms;
@@ -450,6 +455,10 @@ static int cmd_serve(const struct options *opt)
         if (rebuilt && now_ms >= next_fold_ms) {
             next_fold_ms = now_ms + fold_interval_ms;
             fold_bucket_deltas(&app);
+        }
+        if (now_ms >= next_trim_ms) {
+            next_trim_ms = now_ms + TRIM_INTERVAL_MS;
+            malloc_trim(0);
         }
         if (!ready && atomic_load(&app.schema_current) && batcher_is_connected(app.batcher)) {
             ready = true;
