@@ -22,22 +22,21 @@
 
 /* The group, one row per item (ingest_params.h). */
 #define INPUT_CTE                                                                                  \
-    "WITH input AS ("                                                                              \
+    " input AS ("                                                                                  \
     "  SELECT o, s, e, k, x, c, r, co, re, a, t, p, v, f::text[] AS f, su, l, w, b::text[] AS b"   \
     "  FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],"       \
     "    $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"             \
     "    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])"            \
     "    AS i(o, s, e, k, x, c, r, co, re, a, t, p, v, f, su, l, w, b)),"
 
-/* An INSERT INTO tickets of the rows of a CTE with input's columns, up to ON CONFLICT. */
-#define INSERT_TICKETS(alias, from)                                                                \
-    "  INSERT INTO tickets " alias " (source, external_id, event_id, created_at, received_at,"     \
-    "    updated_at, country, region, account_id, tier, platform, app_version, feature_flags,"     \
-    "    subject, link, raw, buckets)"                                                             \
-    "  SELECT s, x, e, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0),"                        \
-    "    to_timestamp(r / 1000.0), co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb,"        \
-    "    coalesce(b, '{}')"                                                                        \
-    "  FROM " from " ORDER BY s, x"
+/* The columns of tickets an ingest writes, and their values from a CTE with input's columns. */
+#define TICKET_COLUMNS                                                                             \
+    " (source, external_id, event_id, created_at, received_at, updated_at, country, region,"       \
+    "  account_id, tier, platform, app_version, feature_flags, subject, link, raw, buckets)"
+#define TICKET_VALUES                                                                              \
+    " SELECT s, x, e, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0),"                         \
+    "  to_timestamp(r / 1000.0), co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb,"          \
+    "  coalesce(b, '{}')"
 
 /* The minute-count deltas of the rows in delta (key, minute, d), one bucket_deltas row per
  * minute. */
@@ -58,8 +57,8 @@
  * joining them back to the input costs a comparison per pair of tickets in the group, because
  * the generic plan cannot know how many rows an insert returns. The CASE merges only matter
  * when a concurrent writer inserted the ticket after this batch read it. */
-static const char ingest_sql[] = INPUT_CTE
-    " ev AS ("
+static const char ingest_sql[] =
+    "WITH" INPUT_CTE " ev AS ("
     "  INSERT INTO ticket_events (source, event_id, received_at)"
     "  SELECT s, e, to_timestamp(r / 1000.0) FROM input WHERE k = 'update' ORDER BY s, e"
     "  ON CONFLICT DO NOTHING RETURNING source, event_id),"
@@ -69,110 +68,63 @@ static const char ingest_sql[] = INPUT_CTE
     " before AS ("
     "  SELECT t.source, t.external_id, t.created_at, t.buckets FROM tickets t"
     "  JOIN fresh ON t.source = fresh.s AND t.external_id = fresh.x AND fresh.k = 'update'),"
-    " created AS (" INSERT_TICKETS(
-        "",
-        "fresh WHERE k = 'create'") " ON CONFLICT (source, "
-                                    "external_id) DO NOTHING"
-                                    "  RETURNING source, external_id, created_at, buckets),"
-                                    " updated AS (" INSERT_TICKETS(
-                                        "AS old",
-                                        "fresh WHERE k = 'update'") " ON CONFLICT (source, "
-                                                                    "external_id) DO UPDATE SET"
-                                                                    "    event_id = "
-                                                                    "excluded.event_id, updated_at "
-                                                                    "= excluded.updated_at,"
-                                                                    "    country = CASE WHEN "
-                                                                    "excluded.country = 'unknown' "
-                                                                    "THEN old.country"
-                                                                    "              ELSE "
-                                                                    "excluded.country END,"
-                                                                    "    region = CASE WHEN "
-                                                                    "excluded.region = 'unknown' "
-                                                                    "THEN old.region"
-                                                                    "             ELSE "
-                                                                    "excluded.region END,"
-                                                                    "    account_id = "
-                                                                    "coalesce(excluded.account_id, "
-                                                                    "old.account_id),"
-                                                                    "    tier = "
-                                                                    "coalesce(excluded.tier, "
-                                                                    "old.tier),"
-                                                                    "    platform = CASE WHEN "
-                                                                    "excluded.platform = 'unknown' "
-                                                                    "THEN old.platform"
-                                                                    "               ELSE "
-                                                                    "excluded.platform END,"
-                                                                    "    app_version = "
-                                                                    "coalesce(excluded.app_version,"
-                                                                    " old.app_version),"
-                                                                    "    feature_flags = CASE WHEN "
-                                                                    "cardinality(excluded.feature_"
-                                                                    "flags) = 0"
-                                                                    "                    THEN "
-                                                                    "old.feature_flags ELSE "
-                                                                    "excluded.feature_flags END,"
-                                                                    "    subject = "
-                                                                    "coalesce(excluded.subject, "
-                                                                    "old.subject),"
-                                                                    "    link = "
-                                                                    "coalesce(excluded.link, "
-                                                                    "old.link),"
-                                                                    "    raw = "
-                                                                    "coalesce(excluded.raw, "
-                                                                    "old.raw),"
-                                                                    "    buckets = excluded.buckets"
-                                                                    "  RETURNING source, "
-                                                                    "external_id, created_at, "
-                                                                    "buckets, (xmax = 0) AS "
-                                                                    "inserted),"
-                                                                    " delta AS ("
-                                                                    "  SELECT key, "
-                                                                    "date_trunc('minute', "
-                                                                    "created.created_at) AS "
-                                                                    "minute, 1 AS d"
-                                                                    "  FROM created, "
-                                                                    "unnest(created.buckets) AS key"
-                                                                    "  UNION ALL"
-                                                                    "  SELECT key, "
-                                                                    "date_trunc('minute', "
-                                                                    "updated.created_at), 1"
-                                                                    "  FROM updated, "
-                                                                    "unnest(updated.buckets) AS key"
-                                                                    "  UNION ALL"
-                                                                    "  SELECT key, "
-                                                                    "date_trunc('minute', "
-                                                                    "before.created_at), -1"
-                                                                    "  FROM before, "
-                                                                    "unnest(before.buckets) AS "
-                                                                    "key)," BUMP_CTE
-                                                                    " SELECT input.o, CASE"
-                                                                    "   WHEN created.external_id "
-                                                                    "IS NOT NULL THEN 'c'"
-                                                                    "   WHEN updated.external_id "
-                                                                    "IS NULL THEN 'd'"
-                                                                    "   WHEN updated.inserted THEN "
-                                                                    "'c' ELSE 'u' END"
-                                                                    " FROM input"
-                                                                    " LEFT JOIN created ON "
-                                                                    "created.source = input.s AND "
-                                                                    "created.external_id = input.x"
-                                                                    "   AND input.k = 'create'"
-                                                                    " LEFT JOIN updated ON "
-                                                                    "updated.source = input.s AND "
-                                                                    "updated.external_id = input.x"
-                                                                    "   AND input.k = 'update'";
+    " created AS ("
+    "  INSERT INTO tickets" TICKET_COLUMNS TICKET_VALUES
+    "  FROM fresh WHERE k = 'create' ORDER BY s, x"
+    "  ON CONFLICT (source, external_id) DO NOTHING"
+    "  RETURNING source, external_id, created_at, buckets),"
+    " updated AS ("
+    "  INSERT INTO tickets AS old" TICKET_COLUMNS TICKET_VALUES
+    "  FROM fresh WHERE k = 'update' ORDER BY s, x"
+    "  ON CONFLICT (source, external_id) DO UPDATE SET"
+    "    event_id = excluded.event_id, updated_at = excluded.updated_at,"
+    "    country = CASE WHEN excluded.country = 'unknown' THEN old.country"
+    "              ELSE excluded.country END,"
+    "    region = CASE WHEN excluded.region = 'unknown' THEN old.region"
+    "             ELSE excluded.region END,"
+    "    account_id = coalesce(excluded.account_id, old.account_id),"
+    "    tier = coalesce(excluded.tier, old.tier),"
+    "    platform = CASE WHEN excluded.platform = 'unknown' THEN old.platform"
+    "               ELSE excluded.platform END,"
+    "    app_version = coalesce(excluded.app_version, old.app_version),"
+    "    feature_flags = CASE WHEN cardinality(excluded.feature_flags) = 0"
+    "                    THEN old.feature_flags ELSE excluded.feature_flags END,"
+    "    subject = coalesce(excluded.subject, old.subject),"
+    "    link = coalesce(excluded.link, old.link),"
+    "    raw = coalesce(excluded.raw, old.raw),"
+    "    buckets = excluded.buckets"
+    "  RETURNING source, external_id, created_at, buckets, (xmax = 0) AS inserted),"
+    " delta AS ("
+    "  SELECT key, date_trunc('minute', created.created_at) AS minute, 1 AS d"
+    "  FROM created, unnest(created.buckets) AS key"
+    "  UNION ALL"
+    "  SELECT key, date_trunc('minute', updated.created_at), 1"
+    "  FROM updated, unnest(updated.buckets) AS key"
+    "  UNION ALL"
+    "  SELECT key, date_trunc('minute', before.created_at), -1"
+    "  FROM before, unnest(before.buckets) AS key)," BUMP_CTE " SELECT input.o, CASE"
+    "   WHEN created.external_id IS NOT NULL THEN 'c'"
+    "   WHEN updated.external_id IS NULL THEN 'd'"
+    "   WHEN updated.inserted THEN 'c' ELSE 'u' END"
+    " FROM input"
+    " LEFT JOIN created ON created.source = input.s AND created.external_id = input.x"
+    "   AND input.k = 'create'"
+    " LEFT JOIN updated ON updated.source = input.s AND updated.external_id = input.x"
+    "   AND input.k = 'update'";
 
 /* ingest_sql for a group of creations only, the common case: without the parts for updates,
- * PostgreSQL prepares a statement of half the size for every group. */
-static const char create_sql[] = INPUT_CTE " created AS (" INSERT_TICKETS(
-    "", "input") " ON CONFLICT (source, external_id) DO NOTHING"
-                 "  RETURNING source, external_id, created_at, buckets),"
-                 " delta AS ("
-                 "  SELECT key, date_trunc('minute', created.created_at) AS minute, 1 AS d"
-                 "  FROM created, unnest(created.buckets) AS key)," BUMP_CTE
-                 " SELECT input.o, CASE WHEN created.external_id IS NOT NULL THEN 'c' ELSE 'd' END"
-                 " FROM input"
-                 " LEFT JOIN created ON created.source = input.s AND created.external_id = input.x";
+ * PostgreSQL sets up a statement of half the size for every group. */
+static const char create_sql[] =
+    "WITH" INPUT_CTE " created AS ("
+    "  INSERT INTO tickets" TICKET_COLUMNS TICKET_VALUES "  FROM input ORDER BY s, x"
+    "  ON CONFLICT (source, external_id) DO NOTHING"
+    "  RETURNING source, external_id, created_at, buckets),"
+    " delta AS ("
+    "  SELECT key, date_trunc('minute', created.created_at) AS minute, 1 AS d"
+    "  FROM created, unnest(created.buckets) AS key)," BUMP_CTE
+    " SELECT input.o, CASE WHEN created.external_id IS NOT NULL THEN 'c' ELSE 'd' END"
+    " FROM input"
+    " LEFT JOIN created ON created.source = input.s AND created.external_id = input.x";
 
 /* The stored tickets an update batch touches, locked until the batch commits, so the merge
  * done here is the one written. Updates whose delivery is a duplicate are merged needlessly
