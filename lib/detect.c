@@ -1201,7 +1201,13 @@ static void close_minute(struct lia_detect *d, int64_t minute)
             accounts_add(&d->buckets[b].accounts, ms->v[i].account, ms->v[i].tier);
         }
     }
+    /* Only the open minutes hold entries: a closed slot's array goes back now instead of being
+     * kept for its minute an hour later, so the ring holds detection.lateness worth of
+     * tickets, not the hour that RING allows. */
+    free(ms->v);
+    ms->v = NULL;
     ms->n = 0;
+    ms->cap = 0;
     for (size_t i = 0; i < d->touched.n; i++) {
         d->minute_counts[d->touched.v[i]] = 0;
     }
