@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* GET /metrics: the registry's counters (metrics.c) plus what is read at scrape time: open
  * escalations and the detector's state under the engine's read lock, per-bucket series for the
- * dimensions in metrics.bucket_dimensions (at most metrics.max_series buckets), and process
- * facts from /proc. A bearer token with the read scope is needed, unless metrics.public is set
- * and the scrape comes from a loopback address. */
+ * dimensions in metrics.bucket_dimensions (at most metrics.max_series buckets), the batcher's
+ * queue, and process facts from /proc. A bearer token with the read scope is needed, unless
+ * metrics.public is set and the scrape comes from a loopback address. */
 #include "http.h"
 
 #include "bucket.h"
@@ -277,6 +277,20 @@ static int render_process(struct lia_buf *out)
     return gauge(out, "process_resident_memory_bytes", "resident memory size", rss);
 }
 
+/* A queue that keeps growing means the database cannot keep up; at batch.max_pending queued,
+ * webhooks are refused with 503. */
+static int render_batcher(struct lia_buf *out, struct batcher *b)
+{
+    struct batcher_load load;
+    batcher_load(b, &load);
+    if (gauge(out, "liaison_batch_queued_tickets", "tickets waiting for a batch writer",
+              load.queued) != 0) {
+        return -1;
+    }
+    return gauge(out, "liaison_batch_writing_tickets", "tickets in group commits under way",
+                 load.writing);
+}
+
 static enum MHD_Result metrics_handler(struct req *r)
 {
     const struct lia_config *cfg = r->snap->cfg;
@@ -293,7 +307,7 @@ static enum MHD_Result metrics_handler(struct req *r)
         engine_read_end(r->app->engine);
     }
     if (rc == 0) {
-        rc = render_process(&out);
+        rc = render_batcher(&out, r->app->batcher) != 0 || render_process(&out) != 0 ? -1 : 0;
     }
     if (rc != 0) {
         size_t max = out.max;

@@ -21,6 +21,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define KEYSET_SLOTS   2048 /* power of two, > 2 * max batch */
+#define PEER_WAIT_MS   100  /* only reached when the peer is stuck */
 
 struct batcher {
     char *url;
@@ -33,13 +34,11 @@ struct batcher {
     struct ingest_item *head;
     struct ingest_item *tail;
     unsigned pending;
+    unsigned writing; /* tickets in the groups writers are storing now */
     bool stopping;
     atomic_int connected_writers;
     atomic_bool down; /* the last connection attempt failed; for logging transitions only */
     pthread_t *threads;
-    atomic_uint_fast64_t batches;
-    atomic_uint_fast64_t tickets;
-    atomic_uint_fast64_t failures;
 };
 
 static void complete(struct ingest_item *item, enum ingest_outcome outcome)
@@ -130,9 +129,30 @@ static size_t take_group(struct batcher *b, struct ingest_item **group, size_t m
     return n;
 }
 
+/* Each statement costs the database a fixed few hundred microseconds on top of its tickets,
+ * so while another writer stores a group, a writer that would take a much smaller one waits
+ * for it to finish or for the queue to reach half its size (whichever comes first, and never
+ * beyond PEER_WAIT_MS). Under load, groups then stay large and alternate between writers
+ * instead of one of them committing tickets one by one; a lone request never waits. */
+static bool peer_worth_waiting_for(const struct batcher *b)
+{
+    return b->pending * 2 < b->writing;
+}
+
+static void wait_for_peer(struct batcher *b)
+{
+    struct timespec until = clock_deadline_after(PEER_WAIT_MS);
+    while (peer_worth_waiting_for(b) && !b->stopping) {
+        if (pthread_cond_timedwait(&b->nonempty, &b->lock, &until) == ETIMEDOUT) {
+            break;
+        }
+    }
+}
+
 /* Waits for work, at most idle_ms when idle_ms >= 0; when the queue holds less than a full
  * group, gives it max_wait_ms to fill. Returns the group size, 0 when stopping with nothing
- * left or when idle_ms passed without work. */
+ * left or when idle_ms passed without work. The group counts as being written until
+ * group_written. */
 static size_t wait_for_group(struct batcher *b, struct ingest_item **group, struct keyset *ks,
                              int64_t idle_ms)
 {
@@ -145,6 +165,9 @@ static size_t wait_for_group(struct batcher *b, struct ingest_item **group, stru
             break;
         }
     }
+    if (b->head != NULL) {
+        wait_for_peer(b);
+    }
     if (b->head != NULL && b->pending < b->limits.max_tickets && b->limits.max_wait_ms > 0 &&
         !b->stopping) {
         struct timespec until = clock_deadline_after(b->limits.max_wait_ms);
@@ -155,11 +178,21 @@ static size_t wait_for_group(struct batcher *b, struct ingest_item **group, stru
         }
     }
     size_t n = take_group(b, group, b->limits.max_tickets, ks);
+    b->writing += (unsigned)n;
     if (b->head != NULL) {
         pthread_cond_signal(&b->nonempty);
     }
     pthread_mutex_unlock(&b->lock);
     return n;
+}
+
+/* Ends what wait_for_group began, waking a writer waiting for this one. */
+static void group_written(struct batcher *b, size_t n)
+{
+    pthread_mutex_lock(&b->lock);
+    b->writing -= (unsigned)n;
+    pthread_cond_broadcast(&b->nonempty);
+    pthread_mutex_unlock(&b->lock);
 }
 
 static void fail_queued(struct batcher *b)
@@ -235,6 +268,16 @@ static bool spool_group(struct batcher *b, struct ingest_item **group, size_t n,
     return true;
 }
 
+/* Feeds what a committed group stored (created or updated) to the stored callback. */
+static void report_stored(struct batcher *b, struct ingest_item **group, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (group[i]->outcome == INGEST_CREATED || group[i]->outcome == INGEST_UPDATED) {
+            b->stored(group[i], b->stored_ctx);
+        }
+    }
+}
+
 static enum store_result store_with_retries(PGconn *conn, struct ingest_item **group, size_t n)
 {
     enum store_result r = STORE_RETRY;
@@ -255,8 +298,6 @@ static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **g
     enum ingest_outcome failed = INGEST_PENDING;
     if (r == STORE_DOWN) {
         disconnect(b, conn);
-        atomic_fetch_add(&b->batches, 1);
-        atomic_fetch_add(&b->failures, 1);
         /* Whether the commit happened is unknown: replay deduplicates if it did. */
         spool_group(b, group, n, false);
         return;
@@ -264,17 +305,9 @@ static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **g
     if (r != STORE_OK) {
         failed = r == STORE_RETRY ? INGEST_UNAVAILABLE : INGEST_FAILED;
     }
-    atomic_fetch_add(&b->batches, 1);
     metrics_group_commit(group, n, failed == INGEST_PENDING, clock_mono_ns() - start_ns);
-    if (failed != INGEST_PENDING) {
-        atomic_fetch_add(&b->failures, 1);
-    } else {
-        atomic_fetch_add(&b->tickets, n);
-        for (size_t i = 0; i < n; i++) {
-            if (group[i]->outcome == INGEST_CREATED || group[i]->outcome == INGEST_UPDATED) {
-                b->stored(group[i], b->stored_ctx);
-            }
-        }
+    if (failed == INGEST_PENDING) {
+        report_stored(b, group, n);
     }
     for (size_t i = 0; i < n; i++) {
         complete(group[i], failed);
@@ -307,12 +340,7 @@ static enum store_result replay_group(struct batcher *b, PGconn **conn, struct i
     if (r != STORE_OK) {
         return r;
     }
-    atomic_fetch_add(&b->tickets, n);
-    for (size_t i = 0; i < n; i++) {
-        if (group[i]->outcome == INGEST_CREATED || group[i]->outcome == INGEST_UPDATED) {
-            b->stored(group[i], b->stored_ctx);
-        }
-    }
+    report_stored(b, group, n);
     return STORE_OK;
 }
 
@@ -386,6 +414,7 @@ static void *writer_main(void *arg)
         size_t n = wait_for_group(b, group, ks, idle_ms);
         if (n > 0) {
             write_group(b, &conn, group, n);
+            group_written(b, n);
         } else if (is_stopping(b)) {
             break;
         }
@@ -437,7 +466,10 @@ enum batcher_submit_result batcher_submit(struct batcher *b, struct ingest_item 
         }
         b->tail = item;
         b->pending++;
-        pthread_cond_signal(&b->nonempty);
+        /* A writer waiting for its peer only needs waking once its wait can end. */
+        if (b->pending == 1 || !peer_worth_waiting_for(b)) {
+            pthread_cond_signal(&b->nonempty);
+        }
     }
     pthread_mutex_unlock(&b->lock);
     return r;
@@ -468,9 +500,10 @@ void batcher_stop(struct batcher *b)
     free(b);
 }
 
-void batcher_stats(const struct batcher *b, struct batcher_stats *out)
+void batcher_load(struct batcher *b, struct batcher_load *out)
 {
-    out->batches = atomic_load(&b->batches);
-    out->tickets = atomic_load(&b->tickets);
-    out->failures = atomic_load(&b->failures);
+    pthread_mutex_lock(&b->lock);
+    out->queued = b->pending;
+    out->writing = b->writing;
+    pthread_mutex_unlock(&b->lock);
 }

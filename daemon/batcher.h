@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Group commit: requests queue their ticket here and are suspended; writer threads each own a
  * database connection, take a group, store it in one transaction and complete every item.
+ * While one writer stores a group, another waits until its own would be worth a statement
+ * (see wait_for_peer in batcher.c).
  * While the database is unreachable, and until the tickets spooled meanwhile are replayed,
  * groups go to the spool (spool.h) instead. A 2xx can therefore only follow a commit or an
  * fsync of the spool. */
@@ -51,12 +53,11 @@ bool batcher_is_connected(const struct batcher *b);
  * the writers and frees b. NULL is a no-op. */
 void batcher_stop(struct batcher *b);
 
-/* Counters for logs and metrics. */
-struct batcher_stats {
-    uint64_t batches;
-    uint64_t tickets;
-    uint64_t failures;
+/* What the batcher holds at this moment, for /metrics. */
+struct batcher_load {
+    unsigned queued;  /* tickets waiting for a writer */
+    unsigned writing; /* tickets in the group commits under way */
 };
-void batcher_stats(const struct batcher *b, struct batcher_stats *out);
+void batcher_load(struct batcher *b, struct batcher_load *out);
 
 #endif

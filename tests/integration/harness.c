@@ -1565,6 +1565,19 @@ json_t *h_get_json(const struct h_env *env, const char *path, const char *token)
     return j;
 }
 
+double h_metric_sample(const char *text, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *line = text; *line != '\0';) {
+        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+            return strtod(line + n + 1, NULL);
+        }
+        const char *nl = strchr(line, '\n');
+        line = nl != NULL ? nl + 1 : line + strlen(line);
+    }
+    return 0;
+}
+
 void h_post_signal(const struct h_env *env, const char *token, const char *body)
 {
     struct h_resp r;

@@ -320,6 +320,10 @@ int h_send_json(const struct h_env *env, const char *method, const char *path, c
 /* GETs path with token; fails the test unless it answers 200 with JSON, returned (a new
  * reference). */
 json_t *h_get_json(const struct h_env *env, const char *path, const char *token);
+/* The value of the sample in a /metrics text whose name and labels are exactly series, or 0
+ * when the text has none (a labelled counter appears once it moves). */
+double h_metric_sample(const char *text, const char *series);
+
 /* A SEV2 "CheckoutErrors" alert on DE with fingerprint "checkout-de"; %s is its status
  * ("firing", "resolved"). */
 #define H_SIGNAL_CHECKOUT_DE_FMT                                                                   \

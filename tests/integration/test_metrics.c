@@ -53,24 +53,9 @@ static char *scrape(struct h_env *env, const char *token, long want_status)
     return body;
 }
 
-/* The value of the sample whose name and labels are exactly series, or 0 when the text has
- * none (a labelled counter appears once it moves). */
-static double sample(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *line = text; *line != '\0';) {
-        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
-            return strtod(line + n + 1, NULL);
-        }
-        const char *nl = strchr(line, '\n');
-        line = nl != NULL ? nl + 1 : line + strlen(line);
-    }
-    return 0;
-}
-
 static void expect_delta(const char *before, const char *after, const char *series, double want)
 {
-    double got = sample(after, series) - sample(before, series);
+    double got = h_metric_sample(after, series) - h_metric_sample(before, series);
     if (fabs(got - want) > 1e-9) {
         fail_msg("%s moved by %g, expected %g", series, got, want);
     }
@@ -153,13 +138,17 @@ static void test_scrape_auth(void **state)
     free(scrape(env, "not-a-token-of-this-daemon", 401));
     char *text = scrape(env, H_READ_TOKEN, 200);
     /* Two unauthorized scrapes and one forbidden one, counted on the scrape route. */
-    assert_true(sample(text, "liaison_http_errors_total{route=\"/metrics\",method=\"GET\","
-                             "error=\"unauthorized\"}") == 2);
-    assert_true(sample(text, "liaison_http_requests_total{route=\"/metrics\",method=\"GET\","
-                             "code=\"403\"}") == 1);
+    assert_true(h_metric_sample(text, "liaison_http_errors_total{route=\"/metrics\",method=\"GET\","
+                                      "error=\"unauthorized\"}") == 2);
+    assert_true(h_metric_sample(text,
+                                "liaison_http_requests_total{route=\"/metrics\",method=\"GET\","
+                                "code=\"403\"}") == 1);
     assert_true(has_line(text, "liaison_build_info{version=\""));
-    assert_true(sample(text, "process_resident_memory_bytes") > 0);
-    assert_true(sample(text, "process_open_fds") > 0);
+    assert_true(h_metric_sample(text, "process_resident_memory_bytes") > 0);
+    assert_true(h_metric_sample(text, "process_open_fds") > 0);
+    /* Nothing is posted: the batcher's gauges are there, at zero. */
+    assert_true(has_line(text, "liaison_batch_queued_tickets 0\n"));
+    assert_true(has_line(text, "liaison_batch_writing_tickets 0\n"));
     free(text);
     env->passed = true;
 }
@@ -228,14 +217,16 @@ static void test_counters_move(void **state)
     expect_delta(before, after, "liaison_ingest_duration_seconds_count", 5);
     expect_delta(before, after, "liaison_ingest_duration_seconds_bucket{le=\"+Inf\"}", 5);
     expect_delta(before, after, "liaison_batch_tickets_sum", 5);
-    assert_true(sample(after, "liaison_batch_commits_total{result=\"committed\"}") >= 1);
-    assert_true(sample(after, "liaison_db_connections_total{result=\"ok\"}") >= 1);
+    assert_true(h_metric_sample(after, "liaison_batch_commits_total{result=\"committed\"}") >= 1);
+    assert_true(h_metric_sample(after, "liaison_db_connections_total{result=\"ok\"}") >= 1);
 
     /* Three countries, two series allowed: the busiest first, then by name. */
-    assert_true(sample(after, "liaison_bucket_tickets{dimension=\"country\",value=\"DE\"}") == 2);
-    assert_true(sample(after, "liaison_bucket_tickets{dimension=\"country\",value=\"FR\"}") == 1);
+    assert_true(
+        h_metric_sample(after, "liaison_bucket_tickets{dimension=\"country\",value=\"DE\"}") == 2);
+    assert_true(
+        h_metric_sample(after, "liaison_bucket_tickets{dimension=\"country\",value=\"FR\"}") == 1);
     assert_false(has_line(after, "liaison_bucket_tickets{dimension=\"country\",value=\"US\"}"));
-    assert_true(sample(after, "liaison_metrics_bucket_series_dropped") == 1);
+    assert_true(h_metric_sample(after, "liaison_metrics_bucket_series_dropped") == 1);
     free(before);
 
     /* promtool reads the text as Prometheus would, lint included. */
@@ -266,7 +257,7 @@ static void test_cap_zero_drops_every_bucket(void **state)
     char *text = scrape(env, H_READ_TOKEN, 200);
     assert_false(has_line(text, "liaison_bucket_tickets{"));
     /* The ticket counts in country, region, account_range and platform buckets at least. */
-    assert_true(sample(text, "liaison_metrics_bucket_series_dropped") >= 3);
+    assert_true(h_metric_sample(text, "liaison_metrics_bucket_series_dropped") >= 3);
     free(text);
     env->passed = true;
 }
