@@ -27,6 +27,8 @@
 #define TAIL_OVERLAP_IDS 10000
 /* New rows one catch-up reads at most; the rest come at the next. */
 #define TAIL_MAX_ROWS "10000"
+/* An array literal of as many ids: "," and up to 20 digits each. */
+#define TAIL_ID_LIST_BYTES (10000 * 21 + 2)
 
 struct tail_gap {
     int64_t id;
@@ -156,14 +158,18 @@ static const char alerts_sql[] =
 static const char tail_start_sql[] =
     "SELECT coalesce(max(id), 0), (extract(epoch FROM now()) * 1000)::bigint FROM tickets";
 
-#define TAIL_COLUMNS                                                                               \
-    "SELECT source, external_id, (extract(epoch FROM created_at) * 1000)::bigint, account_id,"     \
-    "  array_to_json(buckets), id FROM tickets"
+/* A catch-up first reads which tickets the new ids are, and then the contents of only those
+ * the rollup does not have: under load nearly all are this replica's own, counted already,
+ * and producing and parsing their buckets again would cost PostgreSQL and this process a
+ * tenth of what storing them does. */
+#define TAIL_IDS "SELECT id, source, external_id FROM tickets"
+static const char tail_new_ids_sql[] =
+    TAIL_IDS " WHERE id > $1::bigint ORDER BY id LIMIT " TAIL_MAX_ROWS;
+static const char tail_gap_ids_sql[] = TAIL_IDS " WHERE id = ANY($1::bigint[])";
 
 static const char tail_tickets_sql[] =
-    TAIL_COLUMNS " WHERE id > $1::bigint ORDER BY id LIMIT " TAIL_MAX_ROWS;
-
-static const char tail_gaps_sql[] = TAIL_COLUMNS " WHERE id = ANY($1::bigint[])";
+    "SELECT source, external_id, (extract(epoch FROM created_at) * 1000)::bigint, account_id,"
+    "  array_to_json(buckets) FROM tickets WHERE id = ANY($1::bigint[])";
 
 /* The alerts changed since $1 (with a margin for transactions that committed late). */
 static const char tail_alerts_sql[] =
@@ -464,19 +470,51 @@ static void drop_gap(struct engine *e, int64_t id)
     }
 }
 
-/* Counts the rows of res (tail_tickets_sql or tail_gaps_sql) the rollup does not have. With
- * advance, the rows are new ones: the ids they skip become gaps and tail_seen moves on. */
-static long count_rows(struct engine *e, const PGresult *res, bool advance, int64_t now_ms)
+/* Appends id to ids, the elements of a PostgreSQL array literal; tail_array closes it. */
+static void tail_add_id(struct lia_buf *ids, int64_t id)
 {
-    long counted = 0;
-    pthread_rwlock_wrlock(&e->lock);
-    bool detecting = e->detecting;
+    lia_buf_printf(ids, "%c%lld", ids->len == 0 ? '{' : ',', (long long)id);
+}
+
+static const char *tail_array(struct lia_buf *ids)
+{
+    lia_buf_append_str(ids, "}");
+    return ids->data;
+}
+
+/* Runs sql with one parameter; returns its rows, or NULL after logging. */
+static PGresult *tail_query(PGconn *conn, const char *sql, const char *param)
+{
+    const char *params[] = {param};
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_log(LOG_WARN, "reading other replicas' tickets failed", PQresultErrorMessage(res));
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+/* Reads the ids of sql (tail_new_ids_sql or tail_gap_ids_sql) and adds those whose ticket the
+ * rollup does not have to unknown. With advance, the ids are new ones: those they skip become
+ * gaps and tail_seen moves on; without, they are gaps that came. Returns 0, or -1. */
+static int tail_ids(struct engine *e, PGconn *conn, const char *sql, const char *param,
+                    bool advance, int64_t now_ms, struct lia_buf *unknown)
+{
+    PGresult *res = tail_query(conn, sql, param);
+    if (res == NULL) {
+        return -1;
+    }
+    pthread_rwlock_rdlock(&e->lock);
     for (int row = 0; row < PQntuples(res); row++) {
-        counted += count_ticket(e, res, row, detecting, true) ? 1 : 0;
+        uint64_t ticket = lia_rollup_ticket_id(PQgetvalue(res, row, 1), PQgetvalue(res, row, 2));
+        if (!lia_rollup_has(e->rollup, ticket)) {
+            tail_add_id(unknown, strtoll(PQgetvalue(res, row, 0), NULL, 10));
+        }
     }
     pthread_rwlock_unlock(&e->lock);
     for (int row = 0; row < PQntuples(res); row++) {
-        int64_t id = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+        int64_t id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
         if (!advance) {
             drop_gap(e, id);
         } else if (id > e->tail_seen) {
@@ -484,27 +522,12 @@ static long count_rows(struct engine *e, const PGresult *res, bool advance, int6
             e->tail_seen = id;
         }
     }
-    return counted;
-}
-
-/* Runs sql with one parameter and counts its rows. Returns the tickets counted, or -1. */
-static long tail_query(struct engine *e, PGconn *conn, const char *sql, const char *param,
-                       bool advance, int64_t now_ms)
-{
-    const char *params[] = {param};
-    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        store_log(LOG_WARN, "reading other replicas' tickets failed", PQresultErrorMessage(res));
-        PQclear(res);
-        return -1;
-    }
-    long counted = count_rows(e, res, advance, now_ms);
     PQclear(res);
-    return counted;
+    return 0;
 }
 
 /* Looks up the gaps younger than ENGINE_CATCH_UP_SETTLE_MS; older ones are given up. */
-static long catch_up_gaps(struct engine *e, PGconn *conn, int64_t now_ms)
+static int catch_up_gaps(struct engine *e, PGconn *conn, int64_t now_ms, struct lia_buf *unknown)
 {
     size_t kept = 0;
     for (size_t i = 0; i < e->ngaps; i++) {
@@ -517,13 +540,34 @@ static long catch_up_gaps(struct engine *e, PGconn *conn, int64_t now_ms)
         return 0;
     }
     struct lia_buf ids;
-    lia_buf_init(&ids, TAIL_GAPS_MAX * 22); /* "," and up to 21 bytes an id */
+    lia_buf_init(&ids, TAIL_ID_LIST_BYTES);
     for (size_t i = 0; i < kept; i++) {
-        lia_buf_printf(&ids, "%c%lld", i == 0 ? '{' : ',', (long long)e->gaps[i].id);
+        tail_add_id(&ids, e->gaps[i].id);
     }
-    lia_buf_append_str(&ids, "}");
-    long counted = tail_query(e, conn, tail_gaps_sql, ids.data, false, now_ms);
+    int rc = tail_ids(e, conn, tail_gap_ids_sql, tail_array(&ids), false, now_ms, unknown);
     lia_buf_fini(&ids);
+    return rc;
+}
+
+/* Counts the tickets of the ids in unknown the rollup still does not have. Returns how many,
+ * or -1. */
+static long count_unknown(struct engine *e, PGconn *conn, struct lia_buf *unknown)
+{
+    if (unknown->len == 0) {
+        return 0;
+    }
+    PGresult *res = tail_query(conn, tail_tickets_sql, tail_array(unknown));
+    if (res == NULL) {
+        return -1;
+    }
+    long counted = 0;
+    pthread_rwlock_wrlock(&e->lock);
+    bool detecting = e->detecting;
+    for (int row = 0; row < PQntuples(res); row++) {
+        counted += count_ticket(e, res, row, detecting, true) ? 1 : 0;
+    }
+    pthread_rwlock_unlock(&e->lock);
+    PQclear(res);
     return counted;
 }
 
@@ -561,12 +605,18 @@ long engine_catch_up(struct engine *e, PGconn *conn, int64_t now_mono_ms)
     }
     char seen[24];
     snprintf(seen, sizeof(seen), "%lld", (long long)e->tail_seen);
-    long fresh = tail_query(e, conn, tail_tickets_sql, seen, true, now_mono_ms);
-    long late = fresh < 0 ? -1 : catch_up_gaps(e, conn, now_mono_ms);
-    if (late < 0 || (e->detecting && catch_up_alerts(e, conn) != 0)) {
+    struct lia_buf unknown;
+    lia_buf_init(&unknown, TAIL_ID_LIST_BYTES * 2);
+    long counted = -1;
+    if (tail_ids(e, conn, tail_new_ids_sql, seen, true, now_mono_ms, &unknown) == 0 &&
+        catch_up_gaps(e, conn, now_mono_ms, &unknown) == 0) {
+        counted = count_unknown(e, conn, &unknown);
+    }
+    lia_buf_fini(&unknown);
+    if (counted < 0 || (e->detecting && catch_up_alerts(e, conn) != 0)) {
         return -1;
     }
-    return fresh + late;
+    return counted;
 }
 
 void engine_record(struct engine *e, const struct ingest_item *item)
