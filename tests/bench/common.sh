@@ -220,6 +220,7 @@ migrate_schema() {
 # and, once it is ready, port. Dies when it exits or is not ready within $1 seconds.
 start_liaisond() {
     local i
+    rm -f "$work/ready"
     "$liaisond" serve --config "$work/liaison.yaml" --ready-file "$work/ready" \
         >"$work/liaisond.log" 2>&1 &
     liaisond_pid=$!

@@ -9,12 +9,14 @@
 # It then checks that every ticket liaisond acknowledged with a 2xx is in the database.
 # See tests/bench/README.md.
 #
-#   tests/bench/ingest.sh [--smoke] [--duration S] [--connections N] [--threads N]
+#   tests/bench/ingest.sh [--smoke] [--duration S] [--rounds N] [--connections N] [--threads N]
 #                         [--pg-clients N] [--pool-rate R] [--only LIST] [--liaisond PATH]
 #                         [--keep]
 #
-#   --smoke          2 s, 16 connections, a small request pool, no target verdicts
+#   --smoke          2 s, 16 connections, one round, a small request pool, no target verdicts
 #   --duration S     seconds per measured system (default 10)
+#   --rounds N       measure the systems one after the other N times and judge the medians
+#                    (default 3)
 #   --connections N  wrk connections (default 64)
 #   --threads N      wrk threads (default 2); also liaisond http.threads and nginx workers
 #   --pg-clients N   pgbench clients (default 32)
@@ -33,16 +35,18 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 duration=10
+rounds=3
 connections=64
 threads=2
 pg_clients=32
 pool_rate=80000
 only=liaisond,nginx,pgbench
-declare -A options=([--duration]=positive [--connections]=positive [--threads]=positive
+declare -A options=([--duration]=positive [--rounds]=positive [--connections]=positive [--threads]=positive
     [--pg-clients]=positive [--pool-rate]=positive [--only]=text)
 parse_options "$@"
 if [ "$smoke" = 1 ]; then
     [ -n "${given[--duration]:-}" ] || duration=2
+    [ -n "${given[--rounds]:-}" ] || rounds=1
     [ -n "${given[--connections]:-}" ] || connections=16
     [ -n "${given[--pool-rate]:-}" ] || pool_rate=25000
 fi
@@ -156,22 +160,34 @@ source_name=zendesk-bench
 
 echo "== liaison ingest benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "machine: $(machine_summary); wrk, server and PostgreSQL share them"
-echo "load:    ${duration} s per system, $connections connections, $threads wrk threads"
+echo "load:    ${duration} s per system, $rounds round(s), $connections connections, $threads wrk threads"
 
 build_gen_requests
-start=$(date +%s.%N)
-for ((k = 0; k < threads; k++)); do
-    "$work/gen_requests" --secret "$secret" --count "$per_thread" --stride "$threads" \
-        --offset "$k" --path "/v1/webhooks/$source_name" --out "$reqdir/req.$((k + 1))" &
-    gen_pids+=($!)
-done
-for pid in "${gen_pids[@]}"; do
-    wait "$pid" || die "gen_requests failed"
-done
-gen_pids=()
-body_avg=$(awk '/^Content-Length: / { n++; s += $2 } n >= 2000 { exit }
-    END { printf "%.0f", s / n }' "$reqdir/req.1")
-echo "pool:    $((per_thread * threads)) signed requests, bodies ~$body_avg bytes, generated in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
+
+# Seconds since $1 (a `date +%s.%N`), to one decimal.
+seconds_since() {
+    awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'
+}
+
+# Generates the request pool of round $1: every round's tickets are new ones.
+generate_pool() {
+    local start k pid
+    start=$(date +%s.%N)
+    rm -f "$reqdir"/req.*
+    for ((k = 0; k < threads; k++)); do
+        "$work/gen_requests" --secret "$secret" --count "$per_thread" --stride "$threads" \
+            --offset "$k" --first-id $((1000000 + ($1 - 1) * per_thread * threads)) \
+            --path "/v1/webhooks/$source_name" --out "$reqdir/req.$((k + 1))" &
+        gen_pids+=($!)
+    done
+    for pid in "${gen_pids[@]}"; do
+        wait "$pid" || die "gen_requests failed"
+    done
+    gen_pids=()
+    body_avg=$(awk '/^Content-Length: / { n++; s += $2 } n >= 2000 { exit }
+        END { printf "%.0f", s / n }' "$reqdir/req.1")
+    echo "pool:    $((per_thread * threads)) signed requests, bodies ~$body_avg bytes, generated in $(seconds_since "$start") s"
+}
 
 # A fresh cluster creates and zero-fills a new 16 MB WAL segment about every second under this
 # load, and every commit waits meanwhile (25-100 ms); a server that has run for a while recycles
@@ -186,7 +202,7 @@ CREATE TABLE bench_wal_warmup AS
 DROP TABLE bench_wal_warmup;
 CHECKPOINT;
 EOF
-    echo "    WAL warmed up: $(psql_bench -c "SELECT count(*) FROM pg_ls_waldir()") segments ready, in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
+    echo "    WAL warmed up: $(psql_bench -c "SELECT count(*) FROM pg_ls_waldir()") segments ready, in $(seconds_since "$start") s"
 }
 
 # Prints how the run's tickets were grouped into commits, from liaisond's /metrics: the fixed
@@ -223,21 +239,20 @@ sources:
   $source_name:
     type: zendesk
     secret: $secret
-    # The pool is signed once, before the run: accept its timestamp for the whole run.
+    # The pool is signed once per round, before it: accept its timestamp for the whole run.
     replay_window: $((duration + 600))s
 EOF
     migrate_schema
     warm_wal
 fi
 
-declare -A rps p50 p99 note
+# Figures of the round being measured, by system; all rounds' in all["round system figure"].
+declare -A rps p50 p99 note all
 
-# ---------------------------------------------------------------------------------------------
-# liaisond
-
-if selected liaisond; then
+measure_liaisond() {
     echo "-- liaisond: http.threads=$threads, defaults otherwise"
-    psql_bench -c "CHECKPOINT"
+    # Every round starts from the same empty tables.
+    psql_bench -c "TRUNCATE tickets, ticket_events, bucket_deltas, bucket_minutes" -c "CHECKPOINT"
     start_liaisond 30
     run_wrk liaisond "http://127.0.0.1:$port/v1/webhooks/$source_name" once "$work/ids"
     rps[liaisond]=$(field rps "$line")
@@ -250,6 +265,7 @@ if selected liaisond; then
     fi
 
     cat "$work"/ids.* >"$work/acked.txt" 2>/dev/null || : >"$work/acked.txt"
+    rm -f "$work"/ids.*
     check_acked "$work/acked.txt" "$source_name" "$(field s2xx "$line")" \
         "$(field without_id "$line")" || failures=$((failures + 1))
     non2xx=$(field non2xx "$line")
@@ -259,14 +275,12 @@ if selected liaisond; then
     fi
     group_commit_summary
     stop_liaisond
-fi
+}
 
-# ---------------------------------------------------------------------------------------------
-# nginx
-
-if selected nginx; then
+measure_nginx() {
     echo "-- nginx: $threads worker processes, reads each body, answers 202"
     mkdir -p "$work/nginx"
+    rm -f "$work/nginx/access.log"
     user_line=""
     if [ "$(id -u)" -eq 0 ]; then
         user_line="user nobody $(id -gn nobody);"
@@ -304,18 +318,16 @@ if selected nginx; then
         echo "    nginx read the full body of only $with_body of $logged logged requests: the reference is invalid"
         failures=$((failures + 1))
     fi
-fi
+}
 
-# ---------------------------------------------------------------------------------------------
-# pgbench
-
-if selected pgbench; then
+measure_pgbench() {
     echo "-- pgbench: $pg_clients clients, one single-row INSERT per transaction, -M prepared"
     psql_bench <<'EOF'
 DROP TABLE IF EXISTS bench_tickets;
 CREATE TABLE bench_tickets (LIKE tickets INCLUDING ALL);
 CHECKPOINT;
 EOF
+    rm -rf "$work/pgbench"
     mkdir -p "$work/pgbench"
     (cd "$work/pgbench" && "$pgbin/pgbench" -n -M prepared -f "$root/tests/bench/pgbench_insert.sql" \
         -c "$pg_clients" -j "$threads" -T "$duration" -l --log-prefix=tx \
@@ -333,29 +345,86 @@ EOF
         failures=$((failures + 1))
     fi
     psql_bench -c "DROP TABLE bench_tickets"
-fi
+}
 
 # ---------------------------------------------------------------------------------------------
-# Report
+# Rounds: the systems one after the other, so that a machine whose speed drifts (a shared VM)
+# moves all three alike, and the medians of the rounds are reported.
 
+# The median of the numbers on stdin.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a";
+        else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+table_header() {
+    printf '%-9s %5s %12s %9s %9s  %s\n' system round "req/s" "p50 ms" "p99 ms" notes
+}
+
+for ((round = 1; round <= rounds; round++)); do
+    echo
+    echo "== round $round of $rounds"
+    if selected liaisond || [ "$round" = 1 ]; then
+        generate_pool "$round"
+    fi
+    for s in liaisond nginx pgbench; do
+        selected "$s" || continue
+        "measure_$s"
+        all[$round $s rps]=${rps[$s]}
+        all[$round $s p50]=${p50[$s]}
+        all[$round $s p99]=${p99[$s]}
+    done
+    echo
+    table_header
+    for s in liaisond nginx pgbench; do
+        selected "$s" || continue
+        printf '%-9s %5s %12s %9s %9s  %s\n' "$s" "$round" "${rps[$s]}" "${p50[$s]}" "${p99[$s]}" "${note[$s]}"
+    done
+done
+
+# ---------------------------------------------------------------------------------------------
+# Report: medians over the rounds; each ratio is the median of the rounds' own ratios.
+
+# Figure $2 (rps, p50, p99) of system $1 in every round.
+column() {
+    local r
+    for ((r = 1; r <= rounds; r++)); do
+        echo "${all[$r $1 $2]}"
+    done
+}
+
+# The median over the rounds of system $1's req/s divided by system $2's.
+median_ratio() {
+    local r
+    for ((r = 1; r <= rounds; r++)); do
+        ratio "${all[$r $1 rps]}" "${all[$r $2 rps]}"
+        echo
+    done | median
+}
+
+declare -A med_rps med_p50 med_p99
 echo
-printf '%-9s %12s %9s %9s  %s\n' system "req/s" "p50 ms" "p99 ms" notes
+echo "== median of $rounds round(s)"
+table_header
 for s in liaisond nginx pgbench; do
     selected "$s" || continue
-    printf '%-9s %12s %9s %9s  %s\n' "$s" "${rps[$s]}" "${p50[$s]}" "${p99[$s]}" "${note[$s]}"
+    med_rps[$s]=$(column "$s" rps | median)
+    med_p50[$s]=$(column "$s" p50 | median)
+    med_p99[$s]=$(column "$s" p99 | median)
+    printf '%-9s %5s %12s %9s %9s\n' "$s" all "${med_rps[$s]}" "${med_p50[$s]}" "${med_p99[$s]}"
 done
 echo
 if selected liaisond && selected nginx; then
-    r=$(ratio "${rps[liaisond]}" "${rps[nginx]}")
+    r=$(median_ratio liaisond nginx)
     target "liaisond / nginx   = $r  (target >= 0.20)" "$r" ge 0.20
 fi
 if selected liaisond && selected pgbench; then
-    r=$(ratio "${rps[liaisond]}" "${rps[pgbench]}")
+    r=$(median_ratio liaisond pgbench)
     target "liaisond / pgbench = $r  (target >= 1.00)" "$r" ge 1.00
 fi
 if selected liaisond; then
-    target "liaisond p99       = ${p99[liaisond]} ms at $connections connections  (target <= 25 ms at 64)" \
-        "${p99[liaisond]}" le 25
+    target "liaisond p99       = ${med_p99[liaisond]} ms at $connections connections  (target <= 25 ms at 64)" \
+        "${med_p99[liaisond]}" le 25
     if [ "$smoke" = 0 ] && [ "$connections" != 64 ]; then
         echo "(the p99 target is defined at 64 connections)"
     fi
@@ -363,7 +432,7 @@ fi
 echo
 for s in liaisond nginx pgbench; do
     selected "$s" || continue
-    echo "BENCH system=$s rps=${rps[$s]} p50_ms=${p50[$s]} p99_ms=${p99[$s]} duration_s=$duration connections=$([ "$s" = pgbench ] && echo "$pg_clients" || echo "$connections") smoke=$smoke"
+    echo "BENCH system=$s rps=${med_rps[$s]} p50_ms=${med_p50[$s]} p99_ms=${med_p99[$s]} duration_s=$duration connections=$([ "$s" = pgbench ] && echo "$pg_clients" || echo "$connections") rounds=$rounds smoke=$smoke"
 done
 
 exit_if_failed
