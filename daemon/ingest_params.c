@@ -15,9 +15,12 @@
 #define ELEMENT_BYTES_TYPICAL 64
 
 /* pg_type.oid of the element types, fixed in PostgreSQL's catalog. */
-#define OID_INT8 20
-#define OID_INT4 23
-#define OID_TEXT 25
+#define OID_INT4        23
+#define OID_TEXT        25
+#define OID_TIMESTAMPTZ 1184
+
+/* timestamptz travels as microseconds since 2000-01-01 00:00 UTC, PostgreSQL's epoch. */
+#define PG_EPOCH_UNIX_MS INT64_C(946684800000)
 
 /* Where a column's header says whether it holds a NULL: after the dimension count. */
 #define HASNULL_OFFSET 4
@@ -64,10 +67,11 @@ static void append_int4(struct lia_buf *b, int32_t v)
     append_be32(b, (uint32_t)v);
 }
 
-static void append_int8(struct lia_buf *b, int64_t v)
+static void append_timestamptz(struct lia_buf *b, int64_t unix_ms)
 {
+    uint64_t v = (uint64_t)((unix_ms - PG_EPOCH_UNIX_MS) * 1000);
     append_be32(b, 8);
-    append_be32(b, (uint32_t)((uint64_t)v >> 32));
+    append_be32(b, (uint32_t)(v >> 32));
     append_be32(b, (uint32_t)v);
 }
 
@@ -131,8 +135,8 @@ static void append_item(struct ingest_params *p, struct lia_buf *scratch,
     append_str(&c[COL_EVENT_ID], t->event_id);
     append_str(&c[COL_KIND], t->event == LIA_EVENT_CREATE ? "create" : "update");
     append_str(&c[COL_TICKET_ID], t->external_id);
-    append_int8(&c[COL_CREATED], t->created_ms);
-    append_int8(&c[COL_RECEIVED], item->received_ms);
+    append_timestamptz(&c[COL_CREATED], t->created_ms);
+    append_timestamptz(&c[COL_RECEIVED], item->received_ms);
     append_str(&c[COL_COUNTRY], t->country);
     append_str(&c[COL_REGION], t->region);
     append_str(&c[COL_ACCOUNT], t->account_id);
@@ -161,7 +165,7 @@ static uint32_t element_type(int col)
         return OID_INT4;
     case COL_CREATED:
     case COL_RECEIVED:
-        return OID_INT8;
+        return OID_TIMESTAMPTZ;
     default:
         return OID_TEXT;
     }

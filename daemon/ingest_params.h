@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 /* Columns, in parameter order: o (the item's index, int[]), s (source), e (event id), k
- * ("create" or "update"), x (ticket id), c (created, epoch ms, bigint[]), r (received, epoch ms,
- * bigint[]), co (country), re (region), a (account id), t (tier), p (platform), v (app
+ * ("create" or "update"), x (ticket id), c (created, timestamptz[]), r (received,
+ * timestamptz[]), co (country), re (region), a (account id), t (tier), p (platform), v (app
  * version), f (flags), su (subject), l (link), w (raw payload), b (bucket keys); the others are
  * text[]. f and b are text[] whose elements are array literals themselves; absent texts are
  * NULL. */

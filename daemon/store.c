@@ -24,9 +24,10 @@
 #define INPUT_CTE                                                                                  \
     " input AS ("                                                                                  \
     "  SELECT o, s, e, k, x, c, r, co, re, a, t, p, v, f::text[] AS f, su, l, w, b::text[] AS b"   \
-    "  FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],"       \
-    "    $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"             \
-    "    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])"            \
+    "  FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[],"                     \
+    "    $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"  \
+    "    $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"            \
+    "    $18::text[])"                                                                             \
     "    AS i(o, s, e, k, x, c, r, co, re, a, t, p, v, f, su, l, w, b)),"
 
 /* The columns of tickets an ingest writes, and their values from a CTE with input's columns. */
@@ -34,8 +35,7 @@
     " (source, external_id, event_id, created_at, received_at, updated_at, country, region,"       \
     "  account_id, tier, platform, app_version, feature_flags, subject, link, raw, buckets)"
 #define TICKET_VALUES                                                                              \
-    " SELECT s, x, e, to_timestamp(c / 1000.0), to_timestamp(r / 1000.0),"                         \
-    "  to_timestamp(r / 1000.0), co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb,"          \
+    " SELECT s, x, e, c, r, r, co, re, a, t, p, v, coalesce(f, '{}'), su, l, w::jsonb,"            \
     "  coalesce(b, '{}')"
 
 /* The minute-count deltas of the rows in delta (key, minute, d), one bucket_deltas row per
@@ -60,7 +60,7 @@
 static const char ingest_sql[] =
     "WITH" INPUT_CTE " ev AS ("
     "  INSERT INTO ticket_events (source, event_id, received_at)"
-    "  SELECT s, e, to_timestamp(r / 1000.0) FROM input WHERE k = 'update' ORDER BY s, e"
+    "  SELECT s, e, r FROM input WHERE k = 'update' ORDER BY s, e"
     "  ON CONFLICT DO NOTHING RETURNING source, event_id),"
     " fresh AS ("
     "  SELECT input.* FROM input LEFT JOIN ev ON ev.source = input.s AND ev.event_id = input.e"
