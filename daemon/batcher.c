@@ -37,7 +37,10 @@ struct batcher {
     unsigned writing; /* tickets in the groups writers are storing now */
     bool stopping;
     atomic_int connected_writers;
-    atomic_bool down; /* the last connection attempt failed; for logging transitions only */
+    /* The last attempt to reach the database failed: a connection or a statement. Until one
+     * succeeds, the connections other writers hold count for nothing (they may be as dead). */
+    atomic_bool down;
+    atomic_uint outages; /* times down was set */
     pthread_t *threads;
 };
 
@@ -218,8 +221,23 @@ static bool is_stopping(struct batcher *b)
     return stopping;
 }
 
-/* Opens a writer connection, logging only the transitions between reachable and unreachable.
- * Returns NULL when the database cannot be reached. */
+/* Logging only the transitions between reachable and unreachable. */
+static void mark_reachable(struct batcher *b)
+{
+    if (atomic_exchange(&b->down, false)) {
+        log_info("database reachable again");
+    }
+}
+
+static void mark_unreachable(struct batcher *b)
+{
+    if (!atomic_exchange(&b->down, true)) {
+        atomic_fetch_add(&b->outages, 1);
+        log_warnx("database unreachable; spooling tickets until it returns");
+    }
+}
+
+/* Opens a writer connection. Returns NULL when the database cannot be reached. */
 static PGconn *try_connect(struct batcher *b)
 {
     PGconn *conn = store_connect(b->url);
@@ -227,17 +245,13 @@ static PGconn *try_connect(struct batcher *b)
         PQfinish(conn);
         conn = NULL;
     }
-    if (conn != NULL) {
-        if (atomic_exchange(&b->down, false)) {
-            log_info("database reachable again");
-        }
-        atomic_fetch_add(&b->connected_writers, 1);
-        return conn;
+    if (conn == NULL) {
+        mark_unreachable(b);
+        return NULL;
     }
-    if (!atomic_exchange(&b->down, true)) {
-        log_warnx("database unreachable; spooling tickets until it returns");
-    }
-    return NULL;
+    mark_reachable(b);
+    atomic_fetch_add(&b->connected_writers, 1);
+    return conn;
 }
 
 static void disconnect(struct batcher *b, PGconn **conn)
@@ -246,6 +260,18 @@ static void disconnect(struct batcher *b, PGconn **conn)
         PQfinish(*conn);
         *conn = NULL;
         atomic_fetch_sub(&b->connected_writers, 1);
+    }
+}
+
+/* After the result of a statement on conn: a lost connection is closed, and a success shows
+ * the database reachable. */
+static void note_result(struct batcher *b, PGconn **conn, enum store_result r)
+{
+    if (r == STORE_DOWN) {
+        disconnect(b, conn);
+        mark_unreachable(b);
+    } else if (r == STORE_OK) {
+        mark_reachable(b);
     }
 }
 
@@ -295,9 +321,9 @@ static void store_group(struct batcher *b, PGconn **conn, struct ingest_item **g
         log_emit(LOG_DEBUG, "component=batcher tickets=%zu result=%d duration_ms=%.3f", n, (int)r,
                  (double)(clock_mono_ns() - start_ns) / 1e6);
     }
+    note_result(b, conn, r);
     enum ingest_outcome failed = INGEST_PENDING;
     if (r == STORE_DOWN) {
-        disconnect(b, conn);
         /* Whether the commit happened is unknown: replay deduplicates if it did. */
         spool_group(b, group, n, false);
         return;
@@ -334,9 +360,7 @@ static enum store_result replay_group(struct batcher *b, PGconn **conn, struct i
             }
         }
     }
-    if (r == STORE_DOWN) {
-        disconnect(b, conn);
-    }
+    note_result(b, conn, r);
     if (r != STORE_OK) {
         return r;
     }
@@ -379,6 +403,36 @@ static void write_group(struct batcher *b, PGconn **conn, struct ingest_item **g
     }
 }
 
+/* A writer thread's connection and when to try the next one. */
+struct writer {
+    PGconn *conn;
+    unsigned outages; /* b->outages when conn was opened */
+    int64_t backoff_ms;
+    int64_t retry_at_ns;
+};
+
+/* Drops a connection opened before the database was last found unreachable: it may be dead
+ * without having failed yet, and a group sent on it would go to the spool needlessly. Then
+ * connects when due: at once after such a drop, else with exponential backoff. */
+static void keep_connected(struct batcher *b, struct writer *w)
+{
+    if (w->conn != NULL && w->outages != atomic_load(&b->outages)) {
+        disconnect(b, &w->conn);
+        w->retry_at_ns = 0;
+    }
+    if (w->conn != NULL || clock_mono_ns() < w->retry_at_ns) {
+        return;
+    }
+    w->outages = atomic_load(&b->outages);
+    w->conn = try_connect(b);
+    if (w->conn != NULL) {
+        w->backoff_ms = BACKOFF_MIN_MS;
+    } else {
+        w->retry_at_ns = clock_mono_ns() + w->backoff_ms * 1000000;
+        w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
+    }
+}
+
 /* Reconnects with exponential backoff; meanwhile groups are spooled. Whenever connected, the
  * spool is replayed before new groups are taken. */
 static void *writer_main(void *arg)
@@ -386,25 +440,15 @@ static void *writer_main(void *arg)
     struct batcher *b = arg;
     struct ingest_item **group = xcalloc(b->limits.max_tickets, sizeof(*group));
     struct keyset *ks = xmalloc(sizeof(*ks));
-    PGconn *conn = NULL;
-    int64_t backoff_ms = BACKOFF_MIN_MS;
-    int64_t retry_at_ns = 0;
+    struct writer w = {.backoff_ms = BACKOFF_MIN_MS};
     for (;;) {
-        if (conn == NULL && clock_mono_ns() >= retry_at_ns) {
-            conn = try_connect(b);
-            if (conn != NULL) {
-                backoff_ms = BACKOFF_MIN_MS;
-            } else {
-                retry_at_ns = clock_mono_ns() + backoff_ms * 1000000;
-                backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2;
-            }
-        }
-        if (conn != NULL && !is_stopping(b) && replay_segment(b, &conn, group, ks)) {
+        keep_connected(b, &w);
+        if (w.conn != NULL && !is_stopping(b) && replay_segment(b, &w.conn, group, ks)) {
             continue;
         }
         int64_t idle_ms = -1;
-        if (conn == NULL) {
-            idle_ms = (retry_at_ns - clock_mono_ns()) / 1000000;
+        if (w.conn == NULL) {
+            idle_ms = (w.retry_at_ns - clock_mono_ns()) / 1000000;
             idle_ms = idle_ms > 0 ? idle_ms : 1;
         } else if (spool_tickets(b->spool) > 0) {
             /* A replay that failed for another reason than the connection is retried even
@@ -413,13 +457,14 @@ static void *writer_main(void *arg)
         }
         size_t n = wait_for_group(b, group, ks, idle_ms);
         if (n > 0) {
-            write_group(b, &conn, group, n);
+            keep_connected(b, &w);
+            write_group(b, &w.conn, group, n);
             group_written(b, n);
         } else if (is_stopping(b)) {
             break;
         }
     }
-    disconnect(b, &conn);
+    disconnect(b, &w.conn);
     free(ks);
     free(group);
     return NULL;
@@ -477,7 +522,7 @@ enum batcher_submit_result batcher_submit(struct batcher *b, struct ingest_item 
 
 bool batcher_is_connected(const struct batcher *b)
 {
-    return atomic_load(&b->connected_writers) > 0;
+    return atomic_load(&b->connected_writers) > 0 && !atomic_load(&b->down);
 }
 
 void batcher_stop(struct batcher *b)

@@ -46,7 +46,8 @@ enum batcher_submit_result {
  * On anything but BATCHER_QUEUED the callback is not called. */
 enum batcher_submit_result batcher_submit(struct batcher *b, struct ingest_item *item);
 
-/* True while at least one writer holds a working connection. */
+/* True while at least one writer holds a connection and the last attempt to reach the
+ * database (a connection or a statement) did not fail. */
 bool batcher_is_connected(const struct batcher *b);
 
 /* Stores everything queued (or fails it as unavailable if the database is down), then joins
