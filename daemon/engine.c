@@ -27,8 +27,9 @@
 #define TAIL_OVERLAP_IDS 10000
 /* New rows one catch-up reads at most; the rest come at the next. */
 #define TAIL_MAX_ROWS "10000"
-/* An array literal of as many ids: "," and up to 20 digits each. */
-#define TAIL_ID_LIST_BYTES (10000 * 21 + 2)
+/* Bound of an id list sent back as an array literal: above what TAIL_MAX_ROWS new ids and
+ * TAIL_GAPS_MAX gaps take at 21 bytes each. */
+#define TAIL_ID_LIST_BYTES (1024 * 1024)
 
 struct tail_gap {
     int64_t id;
@@ -606,7 +607,7 @@ long engine_catch_up(struct engine *e, PGconn *conn, int64_t now_mono_ms)
     char seen[24];
     snprintf(seen, sizeof(seen), "%lld", (long long)e->tail_seen);
     struct lia_buf unknown;
-    lia_buf_init(&unknown, TAIL_ID_LIST_BYTES * 2);
+    lia_buf_init(&unknown, TAIL_ID_LIST_BYTES);
     long counted = -1;
     if (tail_ids(e, conn, tail_new_ids_sql, seen, true, now_mono_ms, &unknown) == 0 &&
         catch_up_gaps(e, conn, now_mono_ms, &unknown) == 0) {
