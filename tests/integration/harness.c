@@ -57,7 +57,7 @@ static struct {
     char dbs[MAX_TRACKED][64];
 } g;
 
-static void sleep_ms(int ms)
+void h_sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -192,7 +192,7 @@ static bool wait_exit(pid_t pid, int timeout_ms, int *status)
         if (h_mono_ms() > deadline) {
             return false;
         }
-        sleep_ms(POLL_INTERVAL_MS);
+        h_sleep_ms(POLL_INTERVAL_MS);
     }
 }
 
@@ -797,7 +797,7 @@ void h_start(struct h_env *env)
             stop_quietly(env);
             fail_msg("liaisond did not write %s within %d ms", env->ready_path, H_READY_TIMEOUT_MS);
         }
-        sleep_ms(POLL_INTERVAL_MS);
+        h_sleep_ms(POLL_INTERVAL_MS);
     }
 }
 
@@ -842,7 +842,7 @@ void h_wait_http(struct h_env *env, const char *path, long want_status, int time
             fail_msg("GET %s did not answer %ld within %d ms (last: %ld %s %.200s)", path,
                      want_status, timeout_ms, resp.status, resp.error, resp.body);
         }
-        sleep_ms(50);
+        h_sleep_ms(50);
     }
 }
 
@@ -1326,7 +1326,7 @@ void h_wait_sql_nonzero(struct h_env *env, int timeout_ms, const char *sql, ...)
         if (h_mono_ms() > until) {
             fail_msg("SQL %s: still 0 after %d ms", sql, timeout_ms);
         }
-        sleep_ms(100);
+        h_sleep_ms(100);
     }
 }
 

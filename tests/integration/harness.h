@@ -167,6 +167,8 @@ bool h_child_running(pid_t pid, int *status);
  * it kills the child with SIGKILL and fails the test. */
 int h_child_wait(pid_t pid, int timeout_ms);
 
+/* Sleeps ms milliseconds, also through signals. Thread-safe. */
+void h_sleep_ms(int ms);
 /* Monotonic milliseconds, for deadlines. */
 int64_t h_mono_ms(void);
 /* Wall-clock unix seconds, for signature timestamps. */

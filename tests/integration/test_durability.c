@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -123,12 +122,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Runs the load against env's daemon and sends sig mid-load. Returns the daemon's wait status.
  * No assertion runs while the workers do. */
 static int load_and_signal(struct h_env *env, struct load *load, int sig)
@@ -151,7 +144,7 @@ static int load_and_signal(struct h_env *env, struct load *load, int sig)
     while (started == NWORKERS &&
            atomic_load_explicit(&load->acked_total, memory_order_relaxed) < ACKS_BEFORE_SIGNAL &&
            h_mono_ms() - start < LOAD_MS / 2) {
-        sleep_ms(5);
+        h_sleep_ms(5);
     }
     load->acked_at_signal = atomic_load_explicit(&load->acked_total, memory_order_relaxed);
     kill(env->pid, sig);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -47,16 +46,10 @@ struct poster {
     long status;
 };
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void *poster_main(void *arg)
 {
     struct poster *p = arg;
-    sleep_ms(p->delay_ms);
+    h_sleep_ms(p->delay_ms);
     char body[256];
     snprintf(body, sizeof(body),
              "{\"id\":\"%s\",\"created_at\":\"2026-11-20T08:30:00Z\","
@@ -104,7 +97,7 @@ static void wait_for_batcher(const struct h_env *env, double queued, double writ
 {
     double q = -1;
     double w = -1;
-    for (int64_t until = h_mono_ms() + WAIT_MS; h_mono_ms() < until; sleep_ms(5)) {
+    for (int64_t until = h_mono_ms() + WAIT_MS; h_mono_ms() < until; h_sleep_ms(5)) {
         q = metric(env, "liaison_batch_queued_tickets");
         w = metric(env, "liaison_batch_writing_tickets");
         if (q == queued && w == writing) {

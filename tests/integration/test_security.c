@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define GEN_SECRET     "security-generic-secret-4f1c"
@@ -63,12 +62,6 @@ static const char base_yaml[] = "http:\n"
                                 "    scopes: [read]\n"
                                 "    rate_limit: 1/s\n"
                                 "    rate_burst: 2\n";
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
 
 /* Runs a shell command; fails the test unless it exits 0. */
 static void run(const char *cmd)
@@ -354,7 +347,7 @@ static void test_slowloris(void **state)
                 fail_msg("a normal client waited %lld ms", (long long)(h_mono_ms() - t0));
             }
         }
-        sleep_ms(150);
+        h_sleep_ms(150);
     }
     int64_t stalled = h_mono_ms();
     for (int i = 0; i < SLOW_CLIENTS; i++) {
@@ -409,7 +402,7 @@ static void test_rate_limits(void **state)
     assert_int_equal(
         h_sql_int(env, "SELECT count(*) FROM tickets WHERE external_id = $1", "rl-refused", NULL),
         0);
-    sleep_ms(1100);
+    h_sleep_ms(1100);
     post_limited(env, "limited", LIMITED_SECRET, "rl-refused", &r);
     h_expect_ack(&r, 202, "stored", false, "rl-refused", "after Retry-After");
 
@@ -423,7 +416,7 @@ static void test_rate_limits(void **state)
     assert_string_equal(r.retry_after, "1");
     get(env, "/v1/escalation", READ_TOKEN, &r);
     h_expect(&r, 200, NULL, "another token meanwhile");
-    sleep_ms(1100);
+    h_sleep_ms(1100);
     get(env, "/v1/escalation", SLOW_TOKEN, &r);
     h_expect(&r, 200, NULL, "token after Retry-After");
     env->passed = true;
@@ -547,7 +540,7 @@ static void test_retention(void **state)
         if (h_mono_ms() > deadline) {
             fail_msg("retention did not delete the expired rows within 15 s");
         }
-        sleep_ms(200);
+        h_sleep_ms(200);
     }
     for (size_t i = 0; i < ARRAY_LEN(tickets); i++) {
         long long kept = h_sql_int(env, "SELECT count(*) FROM tickets WHERE external_id = $1",

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -119,12 +118,6 @@ static int setup(void **state)
     return 0;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void pg_stop(struct h_env *env)
 {
     if (env->pg != NULL) {
@@ -198,7 +191,7 @@ static void wait_stored(struct h_env *env, const char *source, const char *ids, 
 {
     int64_t until = h_mono_ms() + REPLAY_MS;
     while (stored_count(env, source, ids) < n && h_mono_ms() < until) {
-        sleep_ms(100);
+        h_sleep_ms(100);
     }
     long long got = stored_count(env, source, ids);
     if (got != n) {
@@ -240,7 +233,7 @@ static void wait_spool_empty(const struct h_env *env)
     char segs[4][SEG_PATH_MAX];
     int64_t until = h_mono_ms() + REPLAY_MS;
     while (spool_segments(env, segs, 4) > 0 && h_mono_ms() < until) {
-        sleep_ms(50);
+        h_sleep_ms(50);
     }
     assert_int_equal(spool_segments(env, segs, 4), 0);
 }
@@ -553,7 +546,7 @@ static void test_outage_under_wrk_load(void **state)
     pg_stop(env);
     int64_t until = h_mono_ms() + LOAD_PHASE_MS;
     while (readyz_spooled(env) < LOAD_SPOOLED && h_mono_ms() < until) {
-        sleep_ms(50);
+        h_sleep_ms(50);
     }
     long long spooled_at_start = readyz_spooled(env);
     if (spooled_at_start < LOAD_SPOOLED) {
@@ -698,9 +691,9 @@ static void test_spooled_before_detection_started_are_counted(void **state)
      * that GET /metrics reads under, right after it logs that the schema is current. */
     int64_t until = h_mono_ms() + REPLAY_MS;
     while (!h_log_contains(env, "database schema is current") && h_mono_ms() < until) {
-        sleep_ms(100);
+        h_sleep_ms(100);
     }
-    sleep_ms(200);
+    h_sleep_ms(200);
     assert_int_equal(metric(env, "liaison_detector_ready"), 1);
     assert_int_equal(h_sql_int(env, "SELECT count(*) FROM tickets", (char *)NULL), 0);
     assert_int_equal(detector_tickets(env), 0);
@@ -710,10 +703,10 @@ static void test_spooled_before_detection_started_are_counted(void **state)
     wait_spool_empty(env);
     until = h_mono_ms() + REPLAY_MS;
     while (detector_tickets(env) < 2 && h_mono_ms() < until) {
-        sleep_ms(100);
+        h_sleep_ms(100);
     }
     /* Catch-up reads the database every second: give it time to count them twice. */
-    sleep_ms(2500);
+    h_sleep_ms(2500);
     assert_int_equal(detector_tickets(env), 2);
     post_ticket(env, "B-3", &r);
     h_expect_ack(&r, 202, "stored", false, "B-3", "a ticket once detection runs");
