@@ -6,9 +6,12 @@
  * only the flag and key lists inside an element are literals, quoted as text input wants. */
 #include "ingest_params.h"
 
+#include "mem.h"
 #include "semver.h"
+#include "timeutil.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Room made in each column at once for an element, so that most groups grow no column. */
@@ -44,6 +47,9 @@ enum column {
     COL_LINK,
     COL_RAW,
     COL_KEYS,
+    COL_COUNT_MINUTES,
+    COL_COUNT_KEYS,
+    COL_COUNT_TICKETS,
 };
 
 static void put_be32(unsigned char *out, uint32_t v)
@@ -129,7 +135,7 @@ static void append_item(struct ingest_params *p, struct lia_buf *scratch,
                         const struct ingest_item *item, size_t index)
 {
     const struct lia_ticket *t = &item->ticket;
-    struct lia_buf *c = p->columns;
+    struct lia_buf *c = p->arrays;
     append_int4(&c[COL_INDEX], (int32_t)index);
     append_str(&c[COL_SOURCE], item->source);
     append_str(&c[COL_EVENT_ID], t->event_id);
@@ -162,26 +168,61 @@ static uint32_t element_type(int col)
 {
     switch (col) {
     case COL_INDEX:
+    case COL_COUNT_TICKETS:
         return OID_INT4;
     case COL_CREATED:
     case COL_RECEIVED:
+    case COL_COUNT_MINUTES:
         return OID_TIMESTAMPTZ;
     default:
         return OID_TEXT;
     }
 }
 
-void ingest_params_init(struct ingest_params *p, struct ingest_item *const *items, size_t n)
+static void array_open(struct ingest_params *p, int col, size_t n)
 {
-    for (int i = 0; i < INGEST_PARAM_COUNT; i++) {
-        struct lia_buf *b = &p->columns[i];
-        lia_buf_init(b, SIZE_MAX / 4);
-        lia_buf_reserve(b, 20 + n * ELEMENT_BYTES_TYPICAL);
-        append_be32(b, 1); /* dimensions */
-        append_be32(b, 0); /* has a NULL: set by append_text */
-        append_be32(b, element_type(i));
-        append_be32(b, (uint32_t)n);
-        append_be32(b, 1); /* lower bound */
+    struct lia_buf *b = &p->arrays[col];
+    lia_buf_init(b, SIZE_MAX / 4);
+    lia_buf_reserve(b, 20 + n * ELEMENT_BYTES_TYPICAL);
+    append_be32(b, 1); /* dimensions */
+    append_be32(b, 0); /* has a NULL: set by append_text */
+    append_be32(b, element_type(col));
+    append_be32(b, (uint32_t)n);
+    append_be32(b, 1); /* lower bound */
+}
+
+/* One +1 per key of every item, in the minute the item's ticket was created, merged. */
+static void append_counts(struct ingest_params *p, struct ingest_item *const *items, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += items[i]->nkeys;
+    }
+    struct lia_bucket_count *counts = xmalloc((total > 0 ? total : 1) * sizeof(*counts));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t minute = lia_time_minute_floor(items[i]->ticket.created_ms);
+        for (size_t k = 0; k < items[i]->nkeys; k++) {
+            counts[m++] = (struct lia_bucket_count){minute, items[i]->keys[k].text, 1};
+        }
+    }
+    m = lia_bucket_counts_merge(counts, m);
+    array_open(p, COL_COUNT_MINUTES, m);
+    array_open(p, COL_COUNT_KEYS, m);
+    array_open(p, COL_COUNT_TICKETS, m);
+    for (size_t i = 0; i < m; i++) {
+        append_timestamptz(&p->arrays[COL_COUNT_MINUTES], counts[i].minute_ms);
+        append_str(&p->arrays[COL_COUNT_KEYS], counts[i].key);
+        append_int4(&p->arrays[COL_COUNT_TICKETS], counts[i].tickets);
+    }
+    free(counts);
+}
+
+void ingest_params_init(struct ingest_params *p, struct ingest_item *const *items, size_t n,
+                        bool with_counts)
+{
+    for (int col = 0; col < INGEST_PARAM_COUNT; col++) {
+        array_open(p, col, n);
     }
     struct lia_buf scratch;
     lia_buf_init(&scratch, SIZE_MAX / 4);
@@ -189,16 +230,21 @@ void ingest_params_init(struct ingest_params *p, struct ingest_item *const *item
         append_item(p, &scratch, items[i], i);
     }
     lia_buf_fini(&scratch);
-    for (int i = 0; i < INGEST_PARAM_COUNT; i++) {
-        p->values[i] = p->columns[i].data;
-        p->lengths[i] = (int)p->columns[i].len;
+    p->count = INGEST_PARAM_COUNT;
+    if (with_counts) {
+        append_counts(p, items, n);
+        p->count = INGEST_PARAM_COUNT_WITH_COUNTS;
+    }
+    for (int i = 0; i < p->count; i++) {
+        p->values[i] = p->arrays[i].data;
+        p->lengths[i] = (int)p->arrays[i].len;
         p->formats[i] = 1;
     }
 }
 
 void ingest_params_fini(struct ingest_params *p)
 {
-    for (int i = 0; i < INGEST_PARAM_COUNT; i++) {
-        lia_buf_fini(&p->columns[i]);
+    for (int i = 0; i < p->count; i++) {
+        lia_buf_fini(&p->arrays[i]);
     }
 }

@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ID_DIGITS 19 /* every 19-digit number fits in uint64_t; 20 digits may not */
@@ -248,4 +249,33 @@ size_t lia_bucket_keys(const struct lia_config *cfg, const struct lia_ticket *t,
         put_key(&out[n++], LIA_DIM_FEATURE_FLAG, "none");
     }
     return n;
+}
+
+static int count_order(const void *a, const void *b)
+{
+    const struct lia_bucket_count *x = a;
+    const struct lia_bucket_count *y = b;
+    if (x->minute_ms != y->minute_ms) {
+        return x->minute_ms < y->minute_ms ? -1 : 1;
+    }
+    return strcmp(x->key, y->key);
+}
+
+size_t lia_bucket_counts_merge(struct lia_bucket_count *counts, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    qsort(counts, n, sizeof(*counts), count_order);
+    size_t kept = 0;
+    for (size_t i = 0; i < n;) {
+        struct lia_bucket_count sum = counts[i];
+        for (i++; i < n && count_order(&sum, &counts[i]) == 0; i++) {
+            sum.tickets += counts[i].tickets;
+        }
+        if (sum.tickets != 0) {
+            counts[kept++] = sum;
+        }
+    }
+    return kept;
 }

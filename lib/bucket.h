@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum lia_dimension {
     LIA_DIM_COUNTRY = 0,
@@ -58,6 +59,18 @@ const char *lia_bucket_value(const char *key);
  * character. cfg may be NULL (no configured ranges, default width). Cannot fail. Thread-safe. */
 size_t lia_bucket_keys(const struct lia_config *cfg, const struct lia_ticket *t, const char *tier,
                        struct lia_bucket_key *out);
+
+/* What a group of tickets changes in one minute's count of one bucket. */
+struct lia_bucket_count {
+    int64_t minute_ms; /* start of the minute, Unix ms */
+    const char *key;   /* "dimension:value", borrowed */
+    int32_t tickets;   /* negative when tickets left the bucket */
+};
+
+/* Sorts counts[0..n) by minute, then key (bytewise), and merges the entries of one minute and
+ * key into the first of them, summing tickets; entries whose sum is 0 are dropped. Returns how
+ * many entries remain, at the front of counts. */
+size_t lia_bucket_counts_merge(struct lia_bucket_count *counts, size_t n);
 
 /* The account range of an account id: the configured range that contains it (by name), else
  * the fixed-width default "<lo>-<hi>" (cfg->account_range_width; with 100000, "204518" is in

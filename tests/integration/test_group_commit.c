@@ -5,7 +5,8 @@
  * - deliveries that queue while both writers are busy share one transaction;
  * - a group stuck in the database does not hold back tickets the other writer can store;
  * - while a writer stores a large group, the other collects a trickle of deliveries into one
- *   statement instead of committing them one by one. */
+ *   statement instead of committing them one by one;
+ * - a group holding a redelivery counts only its new tickets in the minute counts. */
 #include "harness.h"
 
 #include <pthread.h>
@@ -70,12 +71,17 @@ static void post_async(const struct h_env *env, struct poster *p, const char *id
     assert_int_equal(pthread_create(&p->thread, NULL, poster_main, p), 0);
 }
 
-static void expect_stored(struct poster *p)
+static void expect_status(struct poster *p, long status)
 {
     pthread_join(p->thread, NULL);
-    if (p->status != 202) {
-        fail_msg("delivery %s answered %ld, expected 202", p->id, p->status);
+    if (p->status != status) {
+        fail_msg("delivery %s answered %ld, expected %ld", p->id, p->status, status);
     }
+}
+
+static void expect_stored(struct poster *p)
+{
+    expect_status(p, 202);
 }
 
 static double metric(const struct h_env *env, const char *series)
@@ -209,10 +215,50 @@ static void test_groups_follow_the_writers(void **state)
     env->passed = true;
 }
 
+/* A group of new tickets appends the minute counts liaisond computed for all of them; one
+ * that holds a redelivery must count only the tickets it inserted. */
+static void test_redelivery_in_a_group_counts_once(void **state)
+{
+    struct h_env *env = *state;
+    struct poster posters[6];
+    post_async(env, &posters[0], "again", 0);
+    expect_stored(&posters[0]);
+
+    PGconn *first = hold_ticket_id(env, "held-1");
+    PGconn *second = hold_ticket_id(env, "held-2");
+    post_async(env, &posters[0], "held-1", 0);
+    wait_for_batcher(env, 0, 1);
+    post_async(env, &posters[1], "held-2", 0);
+    wait_for_batcher(env, 0, 2);
+    static const char *const queued[] = {"again", "new-1", "new-2", "new-3"};
+    for (int i = 0; i < 4; i++) {
+        post_async(env, &posters[2 + i], queued[i], 0);
+    }
+    wait_for_batcher(env, 4, 2);
+    release_ticket_id(first);
+    expect_stored(&posters[0]);
+    expect_status(&posters[2], 200);
+    for (int i = 3; i < 6; i++) {
+        expect_stored(&posters[i]);
+    }
+    release_ticket_id(second);
+    expect_stored(&posters[1]);
+
+    assert_int_equal(h_sql_int(env,
+                               "SELECT coalesce(sum(tickets), 0) FROM bucket_counts"
+                               " WHERE dimension = 'country' AND value = 'DE'"
+                               " AND minute = '2026-11-20T08:30:00Z'",
+                               NULL),
+                     6);
+    env->passed = true;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_groups_follow_the_writers, setup, h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_redelivery_in_a_group_counts_once, setup,
+                                        h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }

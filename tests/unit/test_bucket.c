@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of lib/bucket.c: dimension names, the keys of a ticket in every dimension, missing
  * values, feature flags, account ranges (configured and fixed-width, at their boundaries) and
- * the cutting of long values at a UTF-8 boundary. */
+ * the cutting of long values at a UTF-8 boundary; merging a group's minute counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -496,6 +496,40 @@ static void test_dimension_mask(void **state)
     assert_int_equal(mask, 1u << LIA_DIM_COUNTRY);
 }
 
+static void test_counts_merge(void **state)
+{
+    (void)state;
+    /* Keys in separate buffers: merging compares texts, not pointers. */
+    char de1[] = "country:DE";
+    char de2[] = "country:DE";
+    char fr[] = "country:FR";
+    char ios[] = "platform:ios";
+    struct lia_bucket_count counts[] = {
+        {120000, fr, 1}, {60000, de1, 1},  {120000, de1, 1}, {60000, ios, 1},
+        {60000, de2, 1}, {60000, ios, -1}, {-60000, fr, 2},  {120000, de2, -3},
+    };
+    size_t n = lia_bucket_counts_merge(counts, sizeof(counts) / sizeof(counts[0]));
+    static const struct {
+        int64_t minute_ms;
+        const char *key;
+        int32_t tickets;
+    } want[] = {
+        {-60000, "country:FR", 2},
+        {60000, "country:DE", 2},
+        {120000, "country:DE", -2},
+        {120000, "country:FR", 1},
+    };
+    assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(counts[i].minute_ms, want[i].minute_ms);
+        assert_string_equal(counts[i].key, want[i].key);
+        assert_int_equal(counts[i].tickets, want[i].tickets);
+    }
+    assert_int_equal(lia_bucket_counts_merge(counts, 0), 0);
+    struct lia_bucket_count cancel[] = {{0, de1, 1}, {0, de2, -1}};
+    assert_int_equal(lia_bucket_counts_merge(cancel, 2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_account_range_configured),
         cmocka_unit_test(test_long_values_cut),
         cmocka_unit_test(test_dimension_mask),
+        cmocka_unit_test(test_counts_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
