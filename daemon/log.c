@@ -54,6 +54,32 @@ char *log_quote(const char *s, char *out, unsigned cap)
     return out;
 }
 
+/* Writes "ts=<UTC time with milliseconds> level=<level> " into line (LINE_MAX_BYTES) and returns
+ * its length. A busy server logs many lines a second: each thread formats the date and time
+ * once per second and reuses them. */
+static int put_prefix(char *line, enum log_level level)
+{
+    static _Thread_local time_t cached_second = -1;
+    static _Thread_local char cached[64];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != cached_second) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        snprintf(cached, sizeof(cached), "ts=%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_second = now.tv_sec;
+    }
+    size_t n = strlen(cached);
+    memcpy(line, cached, n);
+    long ms = now.tv_nsec / 1000000;
+    line[n++] = (char)('0' + ms / 100);
+    line[n++] = (char)('0' + ms / 10 % 10);
+    line[n++] = (char)('0' + ms % 10);
+    int rest = snprintf(line + n, LINE_MAX_BYTES - n, "Z level=%s ", level_names[level]);
+    return (int)n + rest;
+}
+
 __attribute__((format(printf, 2, 0))) static void vemit(enum log_level level, const char *fmt,
                                                         va_list ap)
 {
@@ -61,13 +87,7 @@ __attribute__((format(printf, 2, 0))) static void vemit(enum log_level level, co
         return;
     }
     char line[LINE_MAX_BYTES];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     now.tv_nsec / 1000000, level_names[level]);
+    int n = put_prefix(line, level);
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof(line) - 2) {

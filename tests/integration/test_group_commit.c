@@ -9,6 +9,7 @@
  * - a group holding a redelivery counts only its new tickets in the minute counts. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -32,9 +34,23 @@ static const char config_yaml[] = "batch:\n"
                                   "  max_wait: 0\n"
                                   "sources:\n" H_YAML_GEN_SOURCE "tokens:\n" H_YAML_READER;
 
+/* Above 4096 connections the HTTP server waits with epoll instead of poll. */
+static const char epoll_config_yaml[] = "http:\n"
+                                        "  max_connections: 5000\n"
+                                        "batch:\n"
+                                        "  writers: 2\n"
+                                        "  max_wait: 0\n"
+                                        "sources:\n" H_YAML_GEN_SOURCE "tokens:\n" H_YAML_READER;
+
 static int setup(void **state)
 {
     h_serve(h_env_new(state, true), config_yaml);
+    return 0;
+}
+
+static int setup_epoll(void **state)
+{
+    h_serve(h_env_new(state, true), epoll_config_yaml);
     return 0;
 }
 
@@ -215,11 +231,35 @@ static void test_groups_follow_the_writers(void **state)
     env->passed = true;
 }
 
+/* Whether the daemon holds an epoll instance (libmicrohttpd creates one per HTTP thread in
+ * epoll mode, and liaisond none of its own). */
+static bool daemon_uses_epoll(const struct h_env *env)
+{
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)env->pid);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    bool found = false;
+    for (struct dirent *e = readdir(d); e != NULL && !found; e = readdir(d)) {
+        char path[384];
+        char target[64];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            found = strcmp(target, "anon_inode:[eventpoll]") == 0;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
 /* A group of new tickets appends the minute counts liaisond computed for all of them; one
  * that holds a redelivery must count only the tickets it inserted. */
-static void test_redelivery_in_a_group_counts_once(void **state)
+static void redelivery_in_a_group_counts_once(void **state, bool epoll)
 {
     struct h_env *env = *state;
+    assert_int_equal(daemon_uses_epoll(env), epoll);
     struct poster posters[6];
     post_async(env, &posters[0], "again", 0);
     expect_stored(&posters[0]);
@@ -253,12 +293,24 @@ static void test_redelivery_in_a_group_counts_once(void **state)
     env->passed = true;
 }
 
+static void test_redelivery_in_a_group_counts_once(void **state)
+{
+    redelivery_in_a_group_counts_once(state, false);
+}
+
+static void test_redelivery_in_a_group_counts_once_with_epoll(void **state)
+{
+    redelivery_in_a_group_counts_once(state, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_groups_follow_the_writers, setup, h_env_teardown),
         cmocka_unit_test_setup_teardown(test_redelivery_in_a_group_counts_once, setup,
                                         h_env_teardown),
+        cmocka_unit_test_setup_teardown(test_redelivery_in_a_group_counts_once_with_epoll,
+                                        setup_epoll, h_env_teardown),
     };
     return cmocka_run_group_tests(tests, h_group_setup, h_group_teardown);
 }
