@@ -246,6 +246,35 @@ static void test_too_many_pointers_load_whole(void **state)
     json_decref(root);
 }
 
+/* Strings are scanned eight bytes at a time: each byte that ends a plain run must be seen at
+ * every offset within a word, in picked and skipped strings alike, with jansson's verdict. */
+static void test_special_bytes_at_every_offset(void **state)
+{
+    (void)state;
+    static const char *const specials[] = {"\\\"", "\\\\", "\\n", "\xc3\xa9", "\x7f",
+                                           "\x01", "\xff", "\"",  "\xc3"};
+    const char *pointers[] = {"/a"};
+    for (size_t k = 0; k < ARRAY_LEN(specials); k++) {
+        for (size_t at = 0; at < 17; at++) {
+            char text[64];
+            snprintf(text, sizeof(text), "%.*s%s%.*s", (int)at, "abcdefghijklmnopqrstuvwxyz",
+                     specials[k], (int)(17 - at), "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+            char doc[160];
+            snprintf(doc, sizeof(doc), "{\"b\":\"%s\",\"a\":\"%s\"}", text, text);
+            json_t *full = lia_json_load(doc, strlen(doc), DEPTH, NULL);
+            json_t *picked = scan(doc, pointers, 1);
+            if (full == NULL) {
+                assert_null(picked);
+                continue;
+            }
+            assert_non_null(picked);
+            assert_same(picked, doc, "/a");
+            json_decref(picked);
+            json_decref(full);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_refuses_what_jansson_refuses),
         cmocka_unit_test(test_large_objects),
         cmocka_unit_test(test_too_many_pointers_load_whole),
+        cmocka_unit_test(test_special_bytes_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
