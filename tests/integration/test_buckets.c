@@ -585,8 +585,7 @@ static void check_folded_minutes(struct h_env *env)
         if (h_mono_ms() > deadline) {
             fail_msg("bucket_deltas still holds rows 15 s after the last ticket");
         }
-        struct timespec pause = {0, 100 * 1000000};
-        nanosleep(&pause, NULL);
+        h_sleep_ms(100);
     }
     check_minutes(env, "bucket_minutes");
 }

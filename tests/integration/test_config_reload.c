@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -52,8 +51,7 @@ static void wait_for_log(struct h_env *env, const char *needle)
         if (h_mono_ms() > until) {
             fail_msg("the daemon did not log \"%s\" within 10 s", needle);
         }
-        struct timespec pause = {0, 20 * 1000000};
-        nanosleep(&pause, NULL);
+        h_sleep_ms(20);
     }
 }
 

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -173,8 +172,7 @@ static void ctl_finish(struct child *c, struct run *r)
             waitpid(c->pid, &ws, 0);
             fail_msg("liaisonctl did not finish within %d ms", RUN_LIMIT_MS);
         }
-        struct timespec ts = {.tv_nsec = 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        h_sleep_ms(20);
     }
     assert_true(WIFEXITED(ws));
     r->status = WEXITSTATUS(ws);
@@ -198,8 +196,7 @@ static void wait_for_output(const struct child *c, const char *needle)
             waitpid(c->pid, NULL, 0);
             fail_msg("liaisonctl printed no \"%s\" within %d ms", needle, RUN_LIMIT_MS);
         }
-        struct timespec ts = {.tv_nsec = 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        h_sleep_ms(20);
     }
 }
 

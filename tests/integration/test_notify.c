@@ -28,7 +28,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -144,8 +143,7 @@ static void wait_delivered(struct h_env *env, long long want)
             fail_msg("after %d ms: %lld rows still in the outbox, %lld logged (want %lld)", WAIT_MS,
                      left, done, want);
         }
-        struct timespec pause = {0, 50 * 1000000};
-        nanosleep(&pause, NULL);
+        h_sleep_ms(50);
     }
 }
 
@@ -330,8 +328,7 @@ static void test_restart_delivers_outbox(void **state)
         if (h_mono_ms() > until) {
             fail_msg("the open was not tried twice within %d ms", WAIT_MS);
         }
-        struct timespec pause = {0, 50 * 1000000};
-        nanosleep(&pause, NULL);
+        h_sleep_ms(50);
     }
     assert_int_equal(WEXITSTATUS(h_stop(env, SIGTERM, 30000)), 0);
     /* A send cut short by the stop is not counted: the row is as it was before it. */

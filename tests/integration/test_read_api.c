@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -794,8 +793,7 @@ static void avoid_minute_end(void)
 {
     int64_t s = h_unix_s() % 60;
     if (s >= 50) {
-        struct timespec pause = {.tv_sec = 61 - s, .tv_nsec = 0};
-        nanosleep(&pause, NULL);
+        h_sleep_ms((int)(61 - s) * 1000);
     }
 }
 
