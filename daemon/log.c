@@ -61,16 +61,19 @@ static int put_prefix(char *line, enum log_level level)
 {
     static _Thread_local time_t cached_second = -1;
     static _Thread_local char cached[64];
+    static _Thread_local size_t cached_len;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     if (now.tv_sec != cached_second) {
         struct tm tm;
         gmtime_r(&now.tv_sec, &tm);
-        snprintf(cached, sizeof(cached), "ts=%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        int len =
+            snprintf(cached, sizeof(cached), "ts=%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_len = len > 0 && (size_t)len < sizeof(cached) ? (size_t)len : 0;
         cached_second = now.tv_sec;
     }
-    size_t n = strlen(cached);
+    size_t n = cached_len;
     memcpy(line, cached, n);
     long ms = now.tv_nsec / 1000000;
     line[n++] = (char)('0' + ms / 100);

@@ -223,8 +223,10 @@ static bool escape(struct scan *s, uint32_t *cp)
 #define EVERY_BYTE(b) (UINT64_C(0x0101010101010101) * (b))
 
 /* Whether any of the 8 bytes in w is a control character, non-ASCII, '"' or '\\': where a
- * run of bytes a string holds as they are ends. Each term sets a byte's high bit where that
- * byte is zero (after the XOR) or below 0x20; the sum never borrows into a false answer. */
+ * run of bytes a string holds as they are ends. Each subtraction term sets the high bit of a
+ * byte that is zero after its XOR (or below 0x20); a borrow can only set the bit of a byte
+ * above one that matched already, so the answer for the word is exact, and the byte loop
+ * then finds which byte it was. */
 static bool ends_plain_run(uint64_t w)
 {
     uint64_t quote = w ^ EVERY_BYTE('"');
